@@ -1,0 +1,95 @@
+"""Run one command and measure its wall time and peak memory.
+
+Peak memory comes from two places:
+
+* ``max_rss_kib``: ``ru_maxrss`` from ``os.wait4`` on the child. On Linux the
+  kernel folds the peak of every descendant the child has waited for into it
+  (``RUSAGE_BOTH``), so a process pool's workers are covered: this is the
+  largest *single* process in the tree, exactly, not a sum. It is the same
+  number ``/usr/bin/time -f %M`` prints.
+* ``tree_rss_kib``: the largest *sum* of resident memory over the live process
+  tree, sampled from ``/proc`` every 50 ms. It can miss short spikes but shows
+  what a pool costs all together; it equals ``max_rss_kib`` (give or take the
+  sampling) for a single-process build.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+@dataclass(frozen=True)
+class Measurement:
+    seconds: float
+    max_rss_kib: int
+    tree_rss_kib: int
+    returncode: int
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as handle:
+                found += [int(child) for child in handle.read().split()]
+    except OSError:
+        pass
+    return found
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as handle:
+            return int(handle.read().split()[1]) * PAGE_KIB
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def tree_rss_kib(root: int) -> int:
+    """Resident memory of ``root`` and all its live descendants, in KiB."""
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += _rss_kib(pid)
+        stack += _children(pid)
+    return total
+
+
+class TreeSampler(threading.Thread):
+    """Polls the process tree under ``pid`` and keeps the largest total RSS seen."""
+
+    def __init__(self, pid: int, interval: float = 0.05) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.interval, self.peak_kib = pid, interval, 0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            self.peak_kib = max(self.peak_kib, tree_rss_kib(self.pid))
+            self._stop_event.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
+
+
+def measure(command: list[str], cwd: Path, log: Path, env: dict[str, str] | None = None) -> Measurement:
+    """Run ``command`` with output to ``log``; wall seconds, peak RSS and exit status."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        start = time.perf_counter()
+        child = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=env)
+        sampler = TreeSampler(child.pid)
+        sampler.start()
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - start
+        sampler.stop()
+    child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, so Popen must not wait again
+    return Measurement(seconds, usage.ru_maxrss, max(sampler.peak_kib, usage.ru_maxrss), child.returncode)

@@ -1,0 +1,246 @@
+"""Load ``site.toml`` into a frozen :class:`SiteConfig`.
+
+Every problem of the file is reported at once, each with its key and line;
+an unknown key is an error with a did-you-mean, as in MkDocs and Zola.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from generator.errors import ConfigError, Diagnostic
+from generator.model import Topic
+
+CONFIG_NAME = "site.toml"
+LinkMode = Literal["clean", "offline"]
+_SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """The settings of one site. Paths are absolute."""
+
+    root: Path
+    """The site folder (the one holding site.toml)."""
+    title: str
+    """Shown in every page header and in feeds."""
+    base_url: str
+    """Where the site is published, ending in "/"; may carry a sub-path (https://example.org/archive/)."""
+    description: str = ""
+    """One sentence about the archive, for the home page and metadata."""
+    language: str = "en"
+    """Default language of articles (BCP 47), also the `lang` of list pages."""
+    page_size: int = 20
+    """Articles per page of every list."""
+    output_dir: Path = field(default=Path("output"))
+    """The output folder; relative values are taken from the site folder."""
+    links: LinkMode = "clean"
+    """"clean": /countries/syria/ links for hosting; "offline": relative links naming index.html."""
+    topics: tuple[Topic, ...] = ()
+    """The topic vocabulary: articles may only use these slugs."""
+
+    @property
+    def base_path(self) -> str:
+        """The path part of base_url, always starting and ending with "/"."""
+        return urlsplit(self.base_url).path or "/"
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def static_dir(self) -> Path:
+        return self.root / "static"
+
+    def topic(self, slug: str) -> Topic | None:
+        return next((t for t in self.topics if t.slug == slug), None)
+
+
+# key -> (expected type, description of it for messages)
+_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "title": (str, "a string"),
+    "description": (str, "a string"),
+    "base_url": (str, "a URL like https://example.org/"),
+    "language": (str, "a language code like en"),
+    "page_size": (int, "a whole number"),
+    "output": (str, "a folder path"),
+    "links": (str, '"clean" or "offline"'),
+    "topics": (list, "an array of [[topics]] tables"),
+}
+_TOPIC_KEYS = ("slug", "label", "description")
+
+
+def load_config(root: Path, *, output: Path | None = None, links: LinkMode | None = None) -> SiteConfig:
+    """Read and validate ``root/site.toml``; command-line overrides win over the file."""
+    root = root.resolve()
+    path = root / CONFIG_NAME
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError([Diagnostic(CONFIG_NAME, None, f"no {CONFIG_NAME} in {root}")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([Diagnostic(CONFIG_NAME, None, f"cannot read: {exc}")]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([_syntax_diagnostic(exc)]) from None
+    return _validate(root, data, text, output=output, links=links)
+
+
+def _syntax_diagnostic(exc: tomllib.TOMLDecodeError) -> Diagnostic:
+    message = str(exc)
+    match = re.search(r"\(at line (\d+), column \d+\)$", message)
+    line = int(match.group(1)) if match else None
+    if match:
+        message = message[: match.start()].strip()
+    return Diagnostic(CONFIG_NAME, line, f"TOML syntax error: {message}")
+
+
+def _validate(
+    root: Path, data: dict[str, Any], text: str, *, output: Path | None, links: LinkMode | None
+) -> SiteConfig:
+    problems: list[Diagnostic] = []
+
+    def report(key: str, message: str) -> None:
+        problems.append(Diagnostic(CONFIG_NAME, _line_of(text, key), f"{key}: {message}"))
+
+    for key in data:
+        if key not in _KEYS:
+            hint = difflib.get_close_matches(key, _KEYS, n=1)
+            suffix = f' (did you mean "{hint[0]}"?)' if hint else ""
+            report(key, f"unknown setting{suffix}")
+    values: dict[str, Any] = {}
+    for key, (kind, wanted) in _KEYS.items():
+        if key not in data:
+            continue
+        value = data[key]
+        if not isinstance(value, kind) or isinstance(value, bool):
+            report(key, f"expected {wanted}, got {_show(value)}")
+        else:
+            values[key] = value
+
+    if "title" not in data:
+        problems.append(Diagnostic(CONFIG_NAME, None, "title: required setting is missing"))
+    base_url = values.get("base_url", "/")
+    if "base_url" in values:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            report(
+                "base_url",
+                f"expected an http(s) URL like https://example.org/archive/, got {_show(base_url)}",
+            )
+        elif not base_url.endswith("/"):
+            base_url += "/"
+    page_size = values.get("page_size", 20)
+    if not 1 <= page_size <= 10_000:
+        report("page_size", f"expected a number from 1 to 10000, got {page_size}")
+    link_mode = links or values.get("links", "clean")
+    if link_mode not in ("clean", "offline"):
+        report("links", f'expected "clean" or "offline", got {_show(link_mode)}')
+    language = values.get("language", "en")
+    if not _LANG_RE.match(language):
+        report("language", f"expected a language code like en or pt-BR, got {_show(language)}")
+
+    topics = _topics(values.get("topics", []), text, problems)
+    out = output if output is not None else Path(values.get("output", "output"))
+    out_dir = (root / out).resolve() if not out.is_absolute() else out.resolve()
+    problem = check_output_dir(root, out_dir)
+    if problem:
+        problems.append(Diagnostic(CONFIG_NAME, _line_of(text, "output"), f"output: {problem}"))
+
+    if problems:
+        raise ConfigError(problems)
+    return SiteConfig(
+        root=root,
+        title=values["title"],
+        base_url=base_url,
+        description=values.get("description", ""),
+        language=language,
+        page_size=page_size,
+        output_dir=out_dir,
+        links=link_mode,
+        topics=topics,
+    )
+
+
+def _topics(raw: list[Any], text: str, problems: list[Diagnostic]) -> tuple[Topic, ...]:
+    topics: list[Topic] = []
+    seen: set[str] = set()
+    line = _line_of(text, "[[topics]]")
+    for number, entry in enumerate(raw, start=1):
+        where = f"topics[{number}]"
+        if not isinstance(entry, dict):
+            problems.append(Diagnostic(CONFIG_NAME, line, f"{where}: expected a table with slug and label"))
+            continue
+        for key in entry:
+            if key not in _TOPIC_KEYS:
+                hint = difflib.get_close_matches(key, _TOPIC_KEYS, n=1)
+                suffix = f' (did you mean "{hint[0]}"?)' if hint else ""
+                problems.append(Diagnostic(CONFIG_NAME, line, f"{where}.{key}: unknown setting{suffix}"))
+        slug, label = entry.get("slug"), entry.get("label")
+        description = entry.get("description", "")
+        if not isinstance(slug, str) or not _SLUG_RE.match(slug):
+            problems.append(
+                Diagnostic(
+                    CONFIG_NAME,
+                    line,
+                    f"{where}.slug: expected lowercase words joined by '-', got {_show(slug)}",
+                )
+            )
+            continue
+        if slug in seen:
+            problems.append(Diagnostic(CONFIG_NAME, line, f"{where}.slug: {slug!r} is defined twice"))
+        seen.add(slug)
+        if not isinstance(label, str) or not label.strip():
+            problems.append(
+                Diagnostic(CONFIG_NAME, line, f"{where}.label: expected a string, got {_show(label)}")
+            )
+            continue
+        if not isinstance(description, str):
+            problems.append(Diagnostic(CONFIG_NAME, line, f"{where}.description: expected a string"))
+            continue
+        topics.append(Topic(slug=slug, label=label.strip(), description=description.strip()))
+    return tuple(topics)
+
+
+def check_output_dir(root: Path, out_dir: Path) -> str | None:
+    """Refuse output folders whose replacement would destroy the user's work."""
+    root = root.resolve()
+    precious = {root, root / "content", root / "templates", root / "static", root / CONFIG_NAME}
+    if out_dir == Path(out_dir.anchor) or out_dir == Path.home():
+        return f"refusing to use {out_dir} as the output folder"
+    if (
+        out_dir in precious
+        or any(out_dir in p.parents for p in precious if p != root)
+        or out_dir in root.parents
+    ):
+        return f"the output folder may not be {out_dir}: it holds the site's own files"
+    return None
+
+
+def _line_of(text: str, key: str) -> int | None:
+    """The line where ``key`` is set, found by text since tomllib keeps no positions."""
+    pattern = re.escape(key) if key.startswith("[") else rf"{re.escape(key)}\s*="
+    for number, line in enumerate(text.splitlines(), start=1):
+        if re.match(rf"\s*{pattern}", line):
+            return number
+    return None
+
+
+def _show(value: object) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return type(value).__name__ if isinstance(value, (list, dict)) else repr(value)

@@ -1,0 +1,352 @@
+"""Turn a route into the view model its template sees."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from markupsafe import Markup
+
+from generator import __version__, urls
+from generator.config import SiteConfig
+from generator.index import SiteIndex
+from generator.model import Article, Country, Period, RenderedBody, Tag, Topic
+from generator.routes import Route
+from generator.urls import Links
+from generator.views import (
+    ArticleCard,
+    ArticleView,
+    CreditView,
+    GroupView,
+    Link,
+    PageView,
+    PaginationView,
+    SiteView,
+)
+
+STYLESHEETS = ("style.css", "pygments.css")
+_NAV = (
+    ("Home", urls.home(), ("home",)),
+    ("Countries", urls.countries(), ("countries", "country", "country_topic")),
+    ("Topics", urls.topics(), ("topics", "topic")),
+    ("Tags", urls.tags(), ("tags", "tag")),
+    ("Archive", urls.archive(), ("archive", "year", "month")),
+)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every view needs besides the route: the settings, the index, links and bodies."""
+
+    config: SiteConfig
+    index: SiteIndex
+    links: Links
+    body: Callable[[Article], RenderedBody]
+
+
+def site_view(ctx: Context, route: Route) -> SiteView:
+    link = _linker(ctx, route)
+    return SiteView(
+        title=ctx.config.title,
+        description=ctx.config.description,
+        language=ctx.config.language,
+        home_url=link(urls.home()),
+        nav=tuple(Link(label, link(target), current=route.kind in kinds) for label, target, kinds in _NAV),
+        stylesheets=tuple(link(urls.asset(name)) for name in STYLESHEETS),
+        generator=f"Dateline {__version__}",
+    )
+
+
+def page_view(ctx: Context, route: Route) -> PageView:
+    """The view model of ``route``."""
+    maker = _MAKERS[route.kind]
+    return maker(ctx, route)
+
+
+def _linker(ctx: Context, route: Route) -> Callable[..., str]:
+    # Clean links are absolute paths, so the 404 page works at whatever URL it is served.
+    return lambda target, fragment="": ctx.links.url(target, source=route.path, fragment=fragment)
+
+
+def _base(ctx: Context, route: Route, title: str, description: str = "", **fields: object) -> PageView:
+    page = route.pagination.number if route.pagination else 1
+    head = title if route.kind == "home" else f"{title} · {ctx.config.title}"
+    if page > 1:
+        head = f"{title}, page {page} · {ctx.config.title}"
+    fields.setdefault("breadcrumbs", ())
+    return PageView(
+        kind=route.kind,
+        title=title,
+        head_title=head,
+        description=description,
+        language=ctx.config.language,
+        canonical_url=ctx.links.absolute(route.path),
+        articles=tuple(_card(ctx, route, a) for a in route.articles),
+        pagination=_pagination(ctx, route),
+        total=route.total,
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def _crumbs(ctx: Context, route: Route, *trail: tuple[str, str]) -> tuple[Link, ...]:
+    link = _linker(ctx, route)
+    items = [("Home", urls.home()), *trail]
+    return tuple(
+        Link(label, link(target), current=i == len(items) - 1) for i, (label, target) in enumerate(items)
+    )
+
+
+def _pagination(ctx: Context, route: Route) -> PaginationView | None:
+    p = route.pagination
+    if p is None or p.count < 2:
+        return None
+    link = _linker(ctx, route)
+    return PaginationView(
+        number=p.number,
+        count=p.count,
+        previous_url=link(p.paths[p.number - 2]) if p.number > 1 else None,
+        next_url=link(p.paths[p.number]) if p.number < p.count else None,
+        pages=tuple(Link(str(n), link(path), current=n == p.number) for n, path in enumerate(p.paths, 1)),
+    )
+
+
+def _date_label(article: Article) -> str:
+    d = article.published
+    return f"{d.day} {d:%B %Y}"
+
+
+def _country_links(ctx: Context, route: Route, countries: tuple[Country, ...]) -> tuple[Link, ...]:
+    link = _linker(ctx, route)
+    return tuple(Link(c.name, link(urls.country(c))) for c in countries)
+
+
+def _topic_links(ctx: Context, route: Route, topics: tuple[Topic, ...]) -> tuple[Link, ...]:
+    link = _linker(ctx, route)
+    return tuple(Link(t.label, link(urls.topic(t))) for t in topics)
+
+
+def _card(ctx: Context, route: Route, article: Article) -> ArticleCard:
+    return ArticleCard(
+        title=article.title,
+        url=_linker(ctx, route)(urls.article(article)),
+        date_iso=article.published.isoformat() if article.has_time else article.day.isoformat(),
+        date_label=_date_label(article),
+        summary=article.summary,
+        source=article.source,
+        countries=_country_links(ctx, route, article.countries),
+        topics=_topic_links(ctx, route, article.topics),
+    )
+
+
+def _home(ctx: Context, route: Route) -> PageView:
+    link = _linker(ctx, route)
+    groups = (
+        GroupView(
+            "Countries",
+            tuple(Link(c.name, link(urls.country(c)), len(a)) for c, a in ctx.index.by_country.items()),
+        ),
+        GroupView(
+            "Topics", tuple(Link(t.label, link(urls.topic(t)), len(a)) for t, a in ctx.index.by_topic.items())
+        ),
+    )
+    return _base(ctx, route, ctx.config.title, ctx.config.description, groups=groups)
+
+
+def _article(ctx: Context, route: Route) -> PageView:
+    article = route.subject
+    assert isinstance(article, Article)
+    link = _linker(ctx, route)
+    body = ctx.body(article)
+    related = ctx.index.neighbours[article.source_path]
+
+    def neighbour(other: Article | None) -> Link | None:
+        return Link(other.title, link(urls.article(other))) if other else None
+
+    view = ArticleView(
+        title=article.title,
+        date_iso=article.published.isoformat() if article.has_time else article.day.isoformat(),
+        date_label=_date_label(article),
+        updated_iso=article.updated.isoformat() if article.updated else None,
+        updated_label=f"{article.updated.day} {article.updated:%B %Y}" if article.updated else None,
+        summary=article.summary,
+        source=article.source,
+        source_url=article.source_url,
+        authors=article.authors,
+        credits=tuple(CreditView(c.text, c.role) for c in article.credits),
+        body_html=Markup(body.html),  # sanitized by generator.markdown
+        countries=_country_links(ctx, route, article.countries),
+        topics=_topic_links(ctx, route, article.topics),
+        tags=tuple(Link(t.label, link(urls.tag(t))) for t in article.tags),
+        previous=neighbour(related.previous),
+        next=neighbour(related.next),
+        related=tuple(_card(ctx, route, a) for a in related.related),
+        word_count=article.word_count,
+        toc=tuple(Link(name, link(route.path, fragment=anchor)) for _, anchor, name in body.toc),
+    )
+    page = _base(ctx, route, article.title, article.summary, article=view)
+    crumbs = _crumbs(
+        ctx,
+        route,
+        (str(article.published.year), urls.period(Period(article.published.year))),
+        (f"{article.published:%B}", urls.period(Period(article.published.year, article.published.month))),
+        (article.title, route.path),
+    )
+    return replace(page, language=article.language, breadcrumbs=crumbs)
+
+
+def _index_page(ctx: Context, route: Route) -> PageView:
+    link = _linker(ctx, route)
+    if route.kind == "countries":
+        title = "Countries"
+        links = tuple(Link(c.name, link(urls.country(c)), len(a)) for c, a in ctx.index.by_country.items())
+    elif route.kind == "topics":
+        title = "Topics"
+        links = tuple(Link(t.label, link(urls.topic(t)), len(a)) for t, a in ctx.index.by_topic.items())
+    else:
+        title = "Tags"
+        links = tuple(Link(t.label, link(urls.tag(t)), len(a)) for t, a in ctx.index.by_tag.items())
+    return _base(
+        ctx,
+        route,
+        title,
+        groups=(GroupView(f"All {title.lower()}", links),),
+        breadcrumbs=_crumbs(ctx, route, (title, route.path)),
+    )
+
+
+def _country(ctx: Context, route: Route) -> PageView:
+    country = route.subject
+    assert isinstance(country, Country)
+    link = _linker(ctx, route)
+    topics = tuple(
+        Link(t.label, link(urls.country_topic(country, t)), n)
+        for t, n in ctx.index.topics_of_country(country)
+    )
+    return _base(
+        ctx,
+        route,
+        country.name,
+        f"News from the archive about {country.name}.",
+        groups=(GroupView(f"Topics in {country.name}", topics),) if topics else (),
+        breadcrumbs=_crumbs(
+            ctx, route, ("Countries", urls.countries()), (country.name, urls.country(country))
+        ),
+    )
+
+
+def _country_topic(ctx: Context, route: Route) -> PageView:
+    assert isinstance(route.subject, tuple)
+    country, topic = route.subject
+    link = _linker(ctx, route)
+    others = tuple(
+        Link(t.label, link(urls.country_topic(country, t)), n, current=t == topic)
+        for t, n in ctx.index.topics_of_country(country)
+    )
+    return _base(
+        ctx,
+        route,
+        f"{topic.label} in {country.name}",
+        topic.description,
+        groups=(
+            GroupView(f"Topics in {country.name}", others),
+            GroupView(
+                "See also",
+                (
+                    Link(f"All of {country.name}", link(urls.country(country))),
+                    Link(f"{topic.label} everywhere", link(urls.topic(topic))),
+                ),
+            ),
+        ),
+        breadcrumbs=_crumbs(
+            ctx,
+            route,
+            ("Countries", urls.countries()),
+            (country.name, urls.country(country)),
+            (topic.label, urls.country_topic(country, topic)),
+        ),
+    )
+
+
+def _topic(ctx: Context, route: Route) -> PageView:
+    topic = route.subject
+    assert isinstance(topic, Topic)
+    link = _linker(ctx, route)
+    countries = tuple(
+        Link(c.name, link(urls.country_topic(c, topic)), n) for c, n in ctx.index.countries_of_topic(topic)
+    )
+    return _base(
+        ctx,
+        route,
+        topic.label,
+        topic.description,
+        groups=(GroupView(f"{topic.label} by country", countries),) if countries else (),
+        breadcrumbs=_crumbs(ctx, route, ("Topics", urls.topics()), (topic.label, urls.topic(topic))),
+    )
+
+
+def _tag(ctx: Context, route: Route) -> PageView:
+    tag = route.subject
+    assert isinstance(tag, Tag)
+    return _base(
+        ctx,
+        route,
+        tag.label,
+        breadcrumbs=_crumbs(ctx, route, ("Tags", urls.tags()), (tag.label, urls.tag(tag))),
+    )
+
+
+def _archive(ctx: Context, route: Route) -> PageView:
+    link = _linker(ctx, route)
+    groups = tuple(
+        GroupView(
+            year.label,
+            tuple(
+                Link(m.label, link(urls.period(m)), len(a))
+                for m, a in ctx.index.by_month.items()
+                if m.year == year.year
+            ),
+        )
+        for year in ctx.index.by_year
+    )
+    return _base(
+        ctx, route, "Archive", groups=groups, breadcrumbs=_crumbs(ctx, route, ("Archive", urls.archive()))
+    )
+
+
+def _period(ctx: Context, route: Route) -> PageView:
+    period = route.subject
+    assert isinstance(period, Period)
+    link = _linker(ctx, route)
+    trail = [("Archive", urls.archive()), (str(period.year), urls.period(Period(period.year)))]
+    groups: tuple[GroupView, ...] = ()
+    if period.month is None:
+        months = tuple(
+            Link(m.label, link(urls.period(m)), len(a))
+            for m, a in ctx.index.by_month.items()
+            if m.year == period.year
+        )
+        groups = (GroupView(f"Months of {period.year}", months),)
+    else:
+        trail.append((f"{period.label.split()[0]}", urls.period(period)))
+    return _base(ctx, route, period.label, groups=groups, breadcrumbs=_crumbs(ctx, route, *trail))
+
+
+def _not_found(ctx: Context, route: Route) -> PageView:
+    return _base(ctx, route, "Page not found")
+
+
+_MAKERS: dict[str, Callable[[Context, Route], PageView]] = {
+    "home": _home,
+    "article": _article,
+    "countries": _index_page,
+    "topics": _index_page,
+    "tags": _index_page,
+    "country": _country,
+    "country_topic": _country_topic,
+    "topic": _topic,
+    "tag": _tag,
+    "archive": _archive,
+    "year": _period,
+    "month": _period,
+    "404": _not_found,
+}

@@ -1,0 +1,430 @@
+"""Split an article into front matter and body, and validate every field.
+
+YAML is composed into nodes (never constructed) and each field is read by
+the type it should have: a country written ``NO`` stays the text "NO"
+(Norway) rather than YAML 1.1's ``False``, ``title: 1.10`` stays "1.10", and
+anchors and aliases are refused, so an alias bomb costs nothing. TOML front
+matter (between ``+++`` lines) is read with :mod:`tomllib`.
+
+Front matter is split here rather than by a library because every message
+must carry the real line in the file, and an unclosed block must be an error
+rather than silently becoming body text.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+import yaml
+from slugify import slugify
+
+from generator.config import SiteConfig
+from generator.countries import resolve_country, suggest_country
+from generator.errors import Diagnostic
+from generator.model import Country, Credit, Source, Tag, Topic
+from generator.urls import RESERVED_SLUGS
+
+_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_WINDOWS_NAMES = frozenset(
+    {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
+)
+_SLUG_RE = re.compile(r"[^\W_](?:[\w-]*[^\W_])?")
+_LANG_RE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
+MAX_SLUG = 120
+FIELDS = (
+    "title",
+    "date",
+    "updated",
+    "summary",
+    "source",
+    "source_url",
+    "authors",
+    "credits",
+    "countries",
+    "countries_mentioned",
+    "topics",
+    "tags",
+    "language",
+    "slug",
+    "draft",
+    "provenance",
+)
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """The validated front matter of one article, and its body text."""
+
+    title: str
+    published: datetime
+    has_time: bool
+    updated: datetime | None
+    summary: str | None
+    source: str | None
+    source_url: str | None
+    authors: tuple[str, ...]
+    credits: tuple[Credit, ...]
+    countries: tuple[Country, ...]
+    topics: tuple[Topic, ...]
+    tags: tuple[Tag, ...]
+    language: str
+    slug: str
+    draft: bool
+    body: str
+    body_line: int  # line of the file where the body starts
+
+
+@dataclass(frozen=True)
+class _Field:
+    value: Any  # YAML: str, list or dict of str (raw scalar text), or None; TOML: typed values
+    line: int
+    item_lines: tuple[int, ...] = ()
+
+
+class _Problems(Exception):
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = diagnostics
+
+
+def parse_front_matter(source: Source, config: SiteConfig) -> tuple[FrontMatter | None, list[Diagnostic]]:
+    """Validate ``source``; the front matter is None when any error was found."""
+    try:
+        fields, body, body_line = _split(source)
+    except _Problems as exc:
+        return None, exc.diagnostics
+    return _Validator(source.path, fields, config).run(body, body_line)
+
+
+def _split(source: Source) -> tuple[dict[str, _Field], str, int]:
+    text = source.text
+    if not text.strip():
+        raise _Problems([Diagnostic(source.path, 1, "empty file: an article needs front matter and a body")])
+    first = text.split("\n", 1)[0].rstrip()
+    if first not in ("---", "+++"):
+        raise _Problems(
+            [
+                Diagnostic(
+                    source.path, 1, "no front matter: start the file with a '---' line, then title: and date:"
+                )
+            ]
+        )
+    lines = text.split("\n")
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() == first), None)
+    if end is None:
+        raise _Problems(
+            [Diagnostic(source.path, 1, f"front matter is not closed: add a '{first}' line after it")]
+        )
+    block = "\n".join(lines[1:end])
+    body = "\n".join(lines[end + 1 :])
+    fields = _yaml_fields(source.path, block) if first == "---" else _toml_fields(source.path, block)
+    return fields, body, end + 2
+
+
+def _yaml_fields(path: str, block: str) -> dict[str, _Field]:
+    try:
+        root = yaml.compose(block, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 2 if mark else 1
+        raise _Problems([Diagnostic(path, line, f"YAML syntax error: {exc.problem or exc}")]) from None
+    except yaml.YAMLError as exc:
+        raise _Problems([Diagnostic(path, 1, f"YAML error: {exc}")]) from None
+    if root is None:
+        return {}
+    if not isinstance(root, yaml.MappingNode):
+        raise _Problems([Diagnostic(path, 2, "front matter must be a set of 'key: value' lines")])
+    seen: set[int] = set()
+    fields: dict[str, _Field] = {}
+    problems: list[Diagnostic] = []
+    for key_node, value_node in root.value:
+        line = key_node.start_mark.line + 2
+        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+        if not isinstance(key, str):
+            problems.append(Diagnostic(path, line, "front matter keys must be plain words"))
+            continue
+        if key in fields:
+            problems.append(Diagnostic(path, line, f"{key}: set twice (first on line {fields[key].line})"))
+            continue
+        try:
+            value, item_lines = _plain(value_node, seen, depth=0)
+        except ValueError as exc:
+            problems.append(Diagnostic(path, line, f"{key}: {exc}"))
+            continue
+        fields[key] = _Field(value, line, item_lines)
+    if problems:
+        raise _Problems(problems)
+    return fields
+
+
+def _plain(node: yaml.Node, seen: set[int], depth: int) -> tuple[Any, tuple[int, ...]]:
+    """Raw scalar text, lists and dicts of it. Shared nodes mean anchors and aliases: refused."""
+    if id(node) in seen:
+        raise ValueError("YAML anchors and aliases (&, *) are not allowed in front matter")
+    seen.add(id(node))
+    if depth > 3:
+        raise ValueError("nested too deeply")
+    if isinstance(node, yaml.ScalarNode):
+        if node.style is None and node.value in _NULLS:
+            return None, ()
+        return node.value, ()
+    if isinstance(node, yaml.SequenceNode):
+        items = [_plain(child, seen, depth + 1)[0] for child in node.value]
+        return items, tuple(child.start_mark.line + 2 for child in node.value)
+    if isinstance(node, yaml.MappingNode):
+        table: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise ValueError("table keys must be plain words")
+            table[key_node.value] = _plain(value_node, seen, depth + 1)[0]
+        return table, ()
+    raise ValueError("unsupported YAML value")
+
+
+def _toml_fields(path: str, block: str) -> dict[str, _Field]:
+    try:
+        data = tomllib.loads(block)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"\(at line (\d+), column \d+\)$", str(exc))
+        line = int(match.group(1)) + 1 if match else 1
+        message = str(exc)[: match.start()].strip() if match else str(exc)
+        raise _Problems([Diagnostic(path, line, f"TOML syntax error: {message}")]) from None
+    lines = block.split("\n")
+
+    def line_of(key: str) -> int:
+        pattern = re.compile(rf"\s*\[?{re.escape(key)}\]?\s*(=|$)")
+        return next((i + 2 for i, text in enumerate(lines) if pattern.match(text)), 2)
+
+    return {key: _Field(value, line_of(key)) for key, value in data.items()}
+
+
+class _Validator:
+    """Reads each field by its expected type, collecting every problem."""
+
+    def __init__(self, path: str, fields: dict[str, _Field], config: SiteConfig) -> None:
+        self.path, self.fields, self.config = path, fields, config
+        self.problems: list[Diagnostic] = []
+
+    def error(self, name: str, message: str, line: int | None = None) -> None:
+        field = self.fields.get(name)
+        where = line or (field.line if field else 1)
+        self.problems.append(Diagnostic(self.path, where, f"{name}: {message}"))
+
+    def run(self, body: str, body_line: int) -> tuple[FrontMatter | None, list[Diagnostic]]:
+        for name, field in self.fields.items():
+            if name not in FIELDS:
+                hint = difflib.get_close_matches(name, FIELDS, n=1)
+                suffix = f' (did you mean "{hint[0]}"?)' if hint else ""
+                self.problems.append(
+                    Diagnostic(self.path, field.line, f"{name}: unknown field{suffix}", "warning")
+                )
+        title = self.text("title", required=True)
+        published = self.moment("date", required=True)
+        updated = self.moment("updated")
+        matter = FrontMatter(
+            title=title or "",
+            published=published[0] if published else datetime.min.replace(tzinfo=UTC),
+            has_time=published[1] if published else False,
+            updated=updated[0] if updated else None,
+            summary=self.text("summary"),
+            source=self.text("source"),
+            source_url=self.url("source_url"),
+            authors=self.texts("authors"),
+            credits=self.credits(),
+            countries=self.countries("countries"),
+            topics=self.topics(),
+            tags=self.tags(),
+            language=self.language(),
+            slug=self.slug(title),
+            draft=self.flag("draft"),
+            body=body,
+            body_line=body_line,
+        )
+        self.countries("countries_mentioned")
+        if any(p.severity == "error" for p in self.problems):
+            return None, self.problems
+        return matter, self.problems
+
+    def text(self, name: str, *, required: bool = False) -> str | None:
+        field = self.fields.get(name)
+        if field is None or field.value is None:
+            if required:
+                self.error(name, "required field is missing")
+            return None
+        value = field.value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            self.error(name, f"expected text, got {_kind(value)}")
+            return None
+        value = " ".join(value.split())
+        if required and not value:
+            self.error(name, "must not be empty")
+        return value or None
+
+    def texts(self, name: str) -> tuple[str, ...]:
+        field = self.fields.get(name)
+        if field is None or field.value is None:
+            return ()
+        values = field.value if isinstance(field.value, list) else [field.value]
+        out: list[str] = []
+        for i, value in enumerate(values):
+            line = field.item_lines[i] if i < len(field.item_lines) else field.line
+            if not isinstance(value, str) or not value.strip():
+                self.error(name, f"expected a list of text, got {_kind(value)}", line)
+                continue
+            cleaned = " ".join(value.split())
+            if cleaned not in out:
+                out.append(cleaned)
+        return tuple(out)
+
+    def moment(self, name: str, *, required: bool = False) -> tuple[datetime, bool] | None:
+        field = self.fields.get(name)
+        if field is None or field.value is None:
+            if required:
+                self.error(name, "required field is missing")
+            return None
+        value = field.value
+        if isinstance(value, datetime):
+            return (value if value.tzinfo else value.replace(tzinfo=UTC)), True
+        if isinstance(value, date):
+            return datetime.combine(value, time(), UTC), False
+        parsed = _parse_moment(value) if isinstance(value, str) else None
+        if parsed is None:
+            shown = f'"{value}"' if isinstance(value, str) else _kind(value)
+            self.error(name, f"expected a date like 2020-02-18 or 2020-02-18T09:30:00+03:00, got {shown}")
+        return parsed
+
+    def url(self, name: str) -> str | None:
+        value = self.text(name)
+        if value and not re.match(r"https?://[^\s/]+", value):
+            self.error(name, f'expected an http(s) URL, got "{value}"')
+            return None
+        return value
+
+    def flag(self, name: str) -> bool:
+        field = self.fields.get(name)
+        if field is None or field.value is None:
+            return False
+        if isinstance(field.value, bool):
+            return field.value
+        if isinstance(field.value, str) and field.value.lower() in ("true", "false"):
+            return field.value.lower() == "true"
+        self.error(name, f"expected true or false, got {_kind(field.value)}")
+        return False
+
+    def credits(self) -> tuple[Credit, ...]:
+        field = self.fields.get("credits")
+        if field is None or field.value is None:
+            return ()
+        if isinstance(field.value, dict):
+            out = []
+            for role, text in field.value.items():
+                if not isinstance(text, str) or not text.strip():
+                    self.error("credits", f"{role}: expected text, got {_kind(text)}")
+                    continue
+                out.append(Credit(text=" ".join(text.split()), role=str(role)))
+            return tuple(out)
+        return tuple(Credit(text=t) for t in self.texts("credits"))
+
+    def countries(self, name: str) -> tuple[Country, ...]:
+        field = self.fields.get(name)
+        found: list[Country] = []
+        for i, value in enumerate(self.texts(name)):
+            line = field.item_lines[i] if field and i < len(field.item_lines) else None
+            country = resolve_country(value)
+            if country is None:
+                hint = suggest_country(value)
+                suffix = f' (did you mean "{hint}"?)' if hint else ""
+                self.error(name, f'unknown country "{value}"{suffix}', line)
+            elif country not in found:
+                found.append(country)
+        return tuple(found)
+
+    def topics(self) -> tuple[Topic, ...]:
+        field = self.fields.get("topics")
+        by_name = {t.slug: t for t in self.config.topics} | {t.label.lower(): t for t in self.config.topics}
+        found: list[Topic] = []
+        for i, value in enumerate(self.texts("topics")):
+            line = field.item_lines[i] if field and i < len(field.item_lines) else None
+            topic = by_name.get(value.lower()) or by_name.get(slugify(value))
+            if topic is None:
+                hint = difflib.get_close_matches(value.lower(), list(by_name), n=1)
+                suffix = f' (did you mean "{by_name[hint[0]].slug}"?)' if hint else ""
+                known = "" if self.config.topics else " (site.toml defines no [[topics]])"
+                self.error("topics", f'unknown topic "{value}"{suffix}{known}', line)
+            elif topic not in found:
+                found.append(topic)
+        return tuple(found)
+
+    def tags(self) -> tuple[Tag, ...]:
+        field = self.fields.get("tags")
+        found: dict[str, Tag] = {}
+        for i, value in enumerate(self.texts("tags")):
+            slug = slugify(value, allow_unicode=True, max_length=MAX_SLUG)
+            if not slug:
+                line = field.item_lines[i] if field and i < len(field.item_lines) else None
+                self.error("tags", f'tag "{value}" has no letters or digits', line)
+            elif slug not in found:
+                found[slug] = Tag(slug=slug, label=value)
+        return tuple(found.values())
+
+    def language(self) -> str:
+        value = self.text("language")
+        if value is None:
+            return self.config.language
+        if not _LANG_RE.fullmatch(value):
+            self.error("language", f'expected a language code like en or pt-BR, got "{value}"')
+        return value
+
+    def slug(self, title: str | None) -> str:
+        explicit = self.text("slug")
+        if explicit is None:
+            made = slugify(title or "", max_length=80, word_boundary=True)
+            if title and not made:
+                self.error("title", "cannot make a URL slug from this title: set slug: in the front matter")
+            return made
+        problem = _slug_problem(explicit)
+        if problem:
+            self.error("slug", problem)
+        return explicit
+
+
+def _slug_problem(slug: str) -> str | None:
+    if len(slug) > MAX_SLUG:
+        return f"longer than {MAX_SLUG} characters"
+    if not _SLUG_RE.fullmatch(slug):
+        return f'"{slug}" may hold only letters, digits and "-" (no "/", ".", spaces or other marks)'
+    if slug.lower() in _WINDOWS_NAMES or slug.lower() in RESERVED_SLUGS:
+        return f'"{slug}" is a reserved name'
+    return None
+
+
+def _parse_moment(text: str) -> tuple[datetime, bool] | None:
+    text = text.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return datetime.combine(date.fromisoformat(text), time(), UTC), False
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?", text):
+            moment = datetime.fromisoformat(text.replace(" ", "T", 1))
+            return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)), True
+    except ValueError:
+        return None
+    return None
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    if value is None:
+        return "nothing"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return type(value).__name__

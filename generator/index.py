@@ -1,0 +1,145 @@
+"""Group articles by country, topic, tag and period, and find each one's neighbours.
+
+The index holds metadata only; rendered bodies live in the body store.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from generator import urls
+from generator.errors import Diagnostic
+from generator.model import Article, Country, Period, Related, Tag, Topic
+
+RELATED_COUNT = 5
+# How many of the nearest articles in time each shared bucket offers as candidates:
+# keeps related-article search linear in the archive size.
+_CANDIDATE_WINDOW = 40
+
+
+@dataclass(frozen=True)
+class SiteIndex:
+    """Every published article, newest first, and the groups the archive shows."""
+
+    articles: tuple[Article, ...]
+    by_country: Mapping[Country, tuple[Article, ...]]
+    by_topic: Mapping[Topic, tuple[Article, ...]]
+    by_tag: Mapping[Tag, tuple[Article, ...]]
+    by_country_topic: Mapping[tuple[Country, Topic], tuple[Article, ...]]
+    by_year: Mapping[Period, tuple[Article, ...]]
+    by_month: Mapping[Period, tuple[Article, ...]]
+    neighbours: Mapping[str, Related]  # by source path
+
+    def topics_of_country(self, country: Country) -> tuple[tuple[Topic, int], ...]:
+        return tuple((t, len(arts)) for (c, t), arts in self.by_country_topic.items() if c == country)
+
+    def countries_of_topic(self, topic: Topic) -> tuple[tuple[Country, int], ...]:
+        return tuple((c, len(arts)) for (c, t), arts in self.by_country_topic.items() if t == topic)
+
+
+def build_index(
+    articles: Iterable[Article], topic_order: tuple[Topic, ...]
+) -> tuple[SiteIndex, list[Diagnostic]]:
+    """Sort and group ``articles``; two articles claiming one URL are reported."""
+    ordered = sorted(articles, key=lambda a: (a.published, a.slug, a.source_path), reverse=True)
+    problems = _url_collisions(ordered)
+
+    by_country: defaultdict[Country, list[Article]] = defaultdict(list)
+    by_topic: defaultdict[Topic, list[Article]] = defaultdict(list)
+    by_tag: defaultdict[str, list[Article]] = defaultdict(list)
+    tag_labels: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    by_pair: defaultdict[tuple[Country, Topic], list[Article]] = defaultdict(list)
+    by_year: defaultdict[Period, list[Article]] = defaultdict(list)
+    by_month: defaultdict[Period, list[Article]] = defaultdict(list)
+    for article in ordered:
+        for country in article.countries:
+            by_country[country].append(article)
+            for topic in article.topics:
+                by_pair[(country, topic)].append(article)
+        for topic in article.topics:
+            by_topic[topic].append(article)
+        for tag in article.tags:
+            by_tag[tag.slug].append(article)
+            tag_labels[tag.slug][tag.label] += 1
+        by_year[Period(article.published.year)].append(article)
+        by_month[Period(article.published.year, article.published.month)].append(article)
+
+    rank = {t.slug: i for i, t in enumerate(topic_order)}
+    tags = {slug: Tag(slug, _label(tag_labels[slug])) for slug in by_tag}
+    index = SiteIndex(
+        articles=tuple(ordered),
+        by_country={c: tuple(by_country[c]) for c in sorted(by_country, key=lambda c: c.name)},
+        by_topic={t: tuple(by_topic[t]) for t in sorted(by_topic, key=lambda t: rank.get(t.slug, 0))},
+        by_tag={tags[s]: tuple(by_tag[s]) for s in sorted(by_tag)},
+        by_country_topic={
+            k: tuple(by_pair[k]) for k in sorted(by_pair, key=lambda k: (k[0].name, rank.get(k[1].slug, 0)))
+        },
+        by_year={p: tuple(by_year[p]) for p in sorted(by_year, key=lambda p: p.year, reverse=True)},
+        by_month={
+            p: tuple(by_month[p])
+            for p in sorted(by_month, key=lambda p: (p.year, p.month or 0), reverse=True)
+        },
+        neighbours=_neighbours(ordered),
+    )
+    return index, problems
+
+
+def _label(labels: Counter[str]) -> str:
+    """The spelling most articles use for a tag; ties go to the first in sort order."""
+    return min(labels.items(), key=lambda item: (-item[1], item[0]))[0]
+
+
+def _url_collisions(ordered: list[Article]) -> list[Diagnostic]:
+    claimed: dict[str, Article] = {}
+    problems: list[Diagnostic] = []
+    for article in sorted(ordered, key=lambda a: a.source_path):
+        path = urls.article(article)
+        first = claimed.setdefault(path.lower(), article)
+        if first is not article:
+            problems.append(
+                Diagnostic(
+                    article.source_path,
+                    None,
+                    f"slug: {path.removesuffix('index.html')} is already the URL of {first.source_path}; "
+                    "give one of them another slug",
+                )
+            )
+    return problems
+
+
+def _neighbours(ordered: list[Article]) -> dict[str, Related]:
+    """Previous and next in time, and related articles by shared countries, topics and tags."""
+    buckets: defaultdict[tuple[str, str], list[int]] = defaultdict(list)
+    for position, article in enumerate(ordered):
+        for key in _features(article):
+            buckets[key].append(position)
+    result: dict[str, Related] = {}
+    last = len(ordered) - 1
+    for position, article in enumerate(ordered):
+        scores: Counter[int] = Counter()
+        for key in _features(article):
+            weight = 2 if key[0] == "tag" else 1
+            members = buckets[key]
+            at = bisect.bisect_left(members, position)
+            lo, hi = max(0, at - _CANDIDATE_WINDOW // 2), at + _CANDIDATE_WINDOW // 2 + 1
+            for other in members[lo:hi]:
+                if other != position:
+                    scores[other] += weight
+        best = sorted(scores, key=lambda o: (-scores[o], abs(o - position), o))[:RELATED_COUNT]
+        result[article.source_path] = Related(
+            previous=ordered[position + 1] if position < last else None,
+            next=ordered[position - 1] if position > 0 else None,
+            related=tuple(ordered[o] for o in best),
+        )
+    return result
+
+
+def _features(article: Article) -> list[tuple[str, str]]:
+    return (
+        [("country", c.code) for c in article.countries]
+        + [("topic", t.slug) for t in article.topics]
+        + [("tag", t.slug) for t in article.tags]
+    )

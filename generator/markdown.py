@@ -1,0 +1,300 @@
+"""Markdown rendering of article bodies: Python-Markdown, then an ``nh3`` sanitizer pass.
+
+Articles may contain raw HTML, so every rendered body goes through an allow-list
+sanitizer *after* Markdown has run; that also catches ``[x](javascript:...)`` links
+that Markdown itself happily emits.  The plain-text views (``summary``, ``text``)
+are cut from the sanitized HTML with regular expressions, which is sound because
+nh3 re-serializes its output: tags are balanced, names are lower-case, attribute
+values are double-quoted and ``<``, ``>``, ``&`` inside text and attributes are
+escaped.
+
+Smarty is deliberately not enabled: articles keep their quotes and dashes exactly
+as written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+# ``generator/markdown.py`` does not shadow the third-party package: Python 3 has
+# no implicit relative imports, so this is the top-level ``markdown``.
+import markdown
+import nh3
+import pygments
+from markdown.extensions.toc import slugify_unicode
+from pygments.formatters import HtmlFormatter
+from pygments.styles import get_style_by_name
+
+from generator.model import RenderedBody
+
+__all__ = ["MARKDOWN_SETTINGS_VERSION", "pygments_css", "render_markdown"]
+
+# Bump when the code below changes what comes out for the same settings
+# (e.g. how summaries are cut); setting and library changes are picked up
+# by the digest in MARKDOWN_SETTINGS_VERSION on their own.
+_RENDER_REVISION = 1
+
+# Full dotted names load the extension modules directly instead of scanning
+# the installed distributions' entry points for the short names.
+_EXTENSIONS: Mapping[str, Mapping[str, Any]] = {
+    # Alignment as ``align=""`` rather than ``style=""``: style never survives the sanitizer.
+    "markdown.extensions.tables": {"use_align_attribute": True},
+    "markdown.extensions.footnotes": {},
+    "markdown.extensions.fenced_code": {},
+    "markdown.extensions.codehilite": {
+        "use_pygments": True,
+        "css_class": "highlight",
+        "guess_lang": False,
+        "linenums": False,
+    },
+    "markdown.extensions.toc": {
+        "permalink": False,
+        "slugify": slugify_unicode,
+        # An empty marker switches off "[TOC]" substitution: the table of contents
+        # is returned separately, and a literal "[TOC]" in an article stays text.
+        "marker": "",
+    },
+    "markdown.extensions.sane_lists": {},
+}
+
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+_ALLOWED_TAGS: frozenset[str] = frozenset(
+    {
+        "p", "a", "em", "strong", "b", "i", "u", "s", "sub", "sup", "blockquote", "code", "pre",
+        "span", "div", "ul", "ol", "li", "dl", "dt", "dd", *_HEADINGS, "hr", "br", "table",
+        "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "figure", "figcaption", "img",
+        "abbr", "cite", "q", "small", "mark", "del", "ins", "details", "summary", "time",
+    }
+)  # fmt: skip
+
+_ALLOWED_ATTRIBUTES: Mapping[str, frozenset[str]] = {
+    # Pygments marks tokens with classes on spans inside ``div.highlight > pre > code``.
+    "code": frozenset({"class"}),
+    "pre": frozenset({"class"}),
+    "span": frozenset({"class"}),
+    # Footnotes: ``div.footnote``, ``li#fn:1``, ``sup#fnref:1``.
+    "div": frozenset({"class", "id"}),
+    "li": frozenset({"id"}),
+    "sup": frozenset({"id"}),
+    **{h: frozenset({"id"}) for h in _HEADINGS},
+    "a": frozenset({"href", "title", "id"}),
+    "img": frozenset({"src", "alt", "title", "width", "height"}),
+    "th": frozenset({"align", "colspan", "rowspan"}),
+    "td": frozenset({"align", "colspan", "rowspan"}),
+    "time": frozenset({"datetime"}),
+    # sane_lists writes ``<ol start="3">`` for a list that begins at 3; without it
+    # the numbers shown would not be the ones the author wrote.
+    "ol": frozenset({"start"}),
+    # An abbreviation without its expansion is pointless.
+    "abbr": frozenset({"title"}),
+}
+
+# Links may carry only the two classes the footnotes extension writes, so raw
+# HTML cannot dress a link up as arbitrary site chrome.
+_ALLOWED_ATTRIBUTE_VALUES: Mapping[str, Mapping[str, frozenset[str]]] = {
+    "a": {"class": frozenset({"footnote-ref", "footnote-backref"})},
+}
+
+# Relative URLs (paths, ``#fragments``) pass through; anything with another scheme
+# (javascript:, data:, vbscript:, ...) loses its attribute.  nh3 decodes entities and
+# strips the whitespace and control characters browsers ignore before looking at the
+# scheme, so obfuscated spellings are caught too.
+_URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto"})
+
+# These go with their content: unlike, say, ``<form>``, whose text is worth keeping,
+# what is inside them is code, a foreign document or fallback for one.
+_DROP_WITH_CONTENT: frozenset[str] = frozenset(
+    {"script", "style", "iframe", "object", "embed", "svg", "math", "template", "noscript"}
+)
+
+
+def _settings_digest() -> str:
+    """Digest of everything that decides the output, for cache keys."""
+    settings = {
+        "revision": _RENDER_REVISION,
+        "versions": {
+            "markdown": markdown.__version__,
+            "nh3": _nh3_version(),
+            "pygments": pygments.__version__,
+        },
+        "extensions": _EXTENSIONS,
+        "tags": sorted(_ALLOWED_TAGS),
+        "attributes": {tag: sorted(names) for tag, names in _ALLOWED_ATTRIBUTES.items()},
+        "attribute_values": {
+            tag: {name: sorted(values) for name, values in attrs.items()}
+            for tag, attrs in _ALLOWED_ATTRIBUTE_VALUES.items()
+        },
+        "url_schemes": sorted(_URL_SCHEMES),
+        "drop_with_content": sorted(_DROP_WITH_CONTENT),
+    }
+
+    def callable_name(obj: object) -> str:
+        # Functions (the slugifier) have no JSON form; their qualified name stands in.
+        return f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', repr(obj))}"
+
+    encoded = json.dumps(settings, sort_keys=True, default=callable_name).encode()
+    return hashlib.sha256(encoded).hexdigest()[:16]
+
+
+def _nh3_version() -> str:
+    # nh3 exposes no __version__; the distribution metadata has it.
+    try:
+        return version("nh3")
+    except PackageNotFoundError:  # pragma: no cover - vendored or unusual installs
+        return "unknown"
+
+
+MARKDOWN_SETTINGS_VERSION: str = f"{_RENDER_REVISION}-{_settings_digest()}"
+
+# Cleaner objects are immutable Rust values, safe to share between threads.
+_CLEANER = nh3.Cleaner(
+    tags=set(_ALLOWED_TAGS),
+    clean_content_tags=set(_DROP_WITH_CONTENT),
+    attributes={tag: set(names) for tag, names in _ALLOWED_ATTRIBUTES.items()},
+    tag_attribute_values={
+        tag: {name: set(values) for name, values in attrs.items()}
+        for tag, attrs in _ALLOWED_ATTRIBUTE_VALUES.items()
+    },
+    url_schemes=set(_URL_SCHEMES),
+    strip_comments=True,
+    # Links stay as written; ``target`` is not allowed, so there is no
+    # reverse-tabnabbing to defend against with ``rel=noopener``.
+    link_rel=None,
+)
+
+# A Markdown instance keeps per-document state (footnotes, stash, toc), so it is
+# not thread safe.  One per thread; processes get their own copies anyway.
+_local = threading.local()
+
+# The footnotes extension always appends its section last.
+_FOOTNOTES_START = '<div class="footnote">'
+_FOOTNOTE_MARKERS_RE = re.compile(
+    r'<sup id="fnref[^"]*"><a class="footnote-ref"[^>]*>[^<]*</a></sup>'
+    r'|<a class="footnote-backref"[^>]*>[^<]*</a>'
+)
+_PARAGRAPH_RE = re.compile(r"<p>(.*?)</p>", re.DOTALL)
+# Block boundaries become spaces so "<td>a</td><td>b</td>" reads "a b", while inline
+# tags vanish without one so "un<em>believ</em>able" stays one word.
+_BLOCK_TAG_RE = re.compile(
+    r"</?(?:p|div|h[1-6]|ul|ol|li|dl|dt|dd|blockquote|pre|table|thead|tbody|tfoot|tr|th|td"
+    r"|caption|figure|figcaption|details|summary|hr|br|img)\b[^>]*>"
+)
+_TAG_RE = re.compile(r"<[^>]*>")
+
+
+def _markdown() -> markdown.Markdown:
+    md: markdown.Markdown | None = getattr(_local, "md", None)
+    if md is None:
+        md = markdown.Markdown(
+            extensions=list(_EXTENSIONS),
+            extension_configs={name: dict(config) for name, config in _EXTENSIONS.items()},
+            output_format="html",
+        )
+        _local.md = md
+    return md
+
+
+def _plain_text(fragment: str) -> str:
+    """Visible text of sanitized HTML, entities decoded and whitespace collapsed."""
+    fragment = _FOOTNOTE_MARKERS_RE.sub("", fragment)
+    fragment = _BLOCK_TAG_RE.sub(" ", fragment)
+    fragment = _TAG_RE.sub("", fragment)
+    return " ".join(html.unescape(fragment).split())
+
+
+def _summary(body_html: str) -> str:
+    """Text of the first paragraph that has any (a lead photo is a paragraph too)."""
+    end = body_html.rfind(_FOOTNOTES_START)
+    if end == -1:
+        end = len(body_html)
+    for match in _PARAGRAPH_RE.finditer(body_html, 0, end):
+        text = _plain_text(match.group(1))
+        if text:
+            return text
+    return ""
+
+
+def _flatten_toc(tokens: Iterable[Mapping[str, Any]]) -> Iterator[tuple[int, str, str]]:
+    for token in tokens:
+        # ``name`` is the heading's text, still HTML-escaped.
+        yield int(token["level"]), str(token["id"]), " ".join(html.unescape(str(token["name"])).split())
+        yield from _flatten_toc(token.get("children", ()))
+
+
+def render_markdown(body: str) -> RenderedBody:
+    """Render an article body to sanitized HTML plus its plain-text views and table of contents."""
+    md = _markdown()
+    try:
+        rendered = md.convert(body)
+        toc = tuple(_flatten_toc(getattr(md, "toc_tokens", ())))
+    finally:
+        # Reset even after a failure so the next document starts clean, and so a
+        # large document's state is not kept alive until then.
+        md.reset()
+    clean = _CLEANER.clean(rendered).strip()
+    return RenderedBody(html=clean, summary=_summary(clean), text=_plain_text(clean), toc=toc)
+
+
+def _style_rules(style: str) -> list[str]:
+    # Not get_style_defs(): its line-number rules ("pre { ... }", "span.linenos")
+    # are not scoped to .highlight and would restyle every <pre> on the page.
+    formatter = HtmlFormatter(style=style)
+    return [
+        *formatter.get_background_style_defs(".highlight"),
+        *formatter.get_token_style_defs(".highlight"),
+    ]
+
+
+def _dark_resets(light: str, dark: str) -> list[str]:
+    """Undo light-style properties the dark style does not set itself.
+
+    Without these a keyword that is bold in the light style stays bold, and an
+    error token keeps its red border, in dark mode.
+    """
+    light_style = get_style_by_name(light)
+    dark_style = get_style_by_name(dark)
+    classes = HtmlFormatter(style=light).ttype2class
+    resets = []
+    for ttype, light_def in light_style:
+        css_class = classes.get(ttype)
+        if not css_class:
+            continue
+        dark_def = dark_style.style_for_token(ttype)
+        declarations = [
+            css
+            for key, css in (
+                ("color", "color: inherit"),
+                ("bgcolor", "background-color: transparent"),
+                ("bold", "font-weight: normal"),
+                ("italic", "font-style: normal"),
+                ("underline", "text-decoration: none"),
+                ("border", "border: none"),
+            )
+            if light_def[key] and not dark_def[key]
+        ]
+        if declarations:
+            resets.append(f".highlight .{css_class} {{ {'; '.join(declarations)} }}")
+    return resets
+
+
+@lru_cache(maxsize=8)
+def pygments_css(style: str = "default", dark_style: str = "monokai") -> str:
+    """Stylesheet for highlighted code: ``style`` normally, ``dark_style`` when the reader prefers dark."""
+    dark_rules = [*_dark_resets(style, dark_style), *_style_rules(dark_style)]
+    lines = [
+        ".highlight pre { line-height: 125%; }",
+        *_style_rules(style),
+        "@media (prefers-color-scheme: dark) {",
+        *(f"  {rule}" for rule in dark_rules),
+        "}",
+    ]
+    return "\n".join(lines) + "\n"

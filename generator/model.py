@@ -1,0 +1,110 @@
+"""Frozen values passed between the build stages. No I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True, order=True)
+class Country:
+    """An ISO 3166-1 country: ``code`` is alpha-2, ``name`` the common English name."""
+
+    code: str
+    name: str
+    slug: str
+
+
+@dataclass(frozen=True)
+class Topic:
+    slug: str
+    label: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Tag:
+    slug: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Credit:
+    """A credit line; ``role`` is set when credits were given as a table (``photo = "..."``)."""
+
+    text: str
+    role: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """One content file as read from disk."""
+
+    path: str  # relative to the site root, POSIX separators
+    text: str  # decoded, BOM removed, line endings normalised to \n
+    digest: str  # sha256 of the raw bytes
+
+
+@dataclass(frozen=True)
+class RenderedBody:
+    """What Markdown rendering makes of an article body."""
+
+    html: str
+    summary: str  # plain text of the first paragraph
+    text: str  # plain text of the whole body (search, word counts)
+    toc: tuple[tuple[int, str, str], ...] = ()  # (level, id, title)
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article's metadata. Bodies stay out of the index to keep memory bounded."""
+
+    source_path: str
+    slug: str
+    title: str
+    published: datetime  # timezone-aware; midnight UTC for a date without time
+    has_time: bool
+    updated: datetime | None
+    summary: str
+    source: str | None
+    source_url: str | None
+    authors: tuple[str, ...]
+    credits: tuple[Credit, ...]
+    countries: tuple[Country, ...]
+    topics: tuple[Topic, ...]
+    tags: tuple[Tag, ...]
+    language: str
+    draft: bool
+    body_digest: str  # key of the rendered body in the body store
+    word_count: int = 0
+
+    @property
+    def day(self) -> date:
+        return self.published.date()
+
+    @property
+    def sort_key(self) -> tuple[datetime, str]:
+        return (self.published, self.slug)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A year (``month`` is None) or a month of the date archive."""
+
+    year: int
+    month: int | None = None
+
+    @property
+    def label(self) -> str:
+        if self.month is None:
+            return str(self.year)
+        return date(self.year, self.month, 1).strftime("%B %Y")
+
+
+@dataclass(frozen=True)
+class Related:
+    """Neighbours of one article: previous and next in time, and related articles."""
+
+    previous: Article | None
+    next: Article | None
+    related: tuple[Article, ...] = field(default_factory=tuple)

@@ -1,0 +1,72 @@
+"""The only reader of ``content/``: finds article files and decodes them."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from generator.errors import Diagnostic
+from generator.model import Source
+
+ARTICLE_SUFFIXES = (".md", ".markdown")
+MAX_BYTES = 10 * 1024 * 1024  # an article over 10 MiB is a mistake (a dump, a binary), not news
+
+
+def find_sources(root: Path, content_dir: Path) -> tuple[list[Path], list[Diagnostic]]:
+    """Every article file under ``content_dir``, sorted, with problems such as links leading out."""
+    problems: list[Diagnostic] = []
+    found: list[Path] = []
+    if not content_dir.is_dir():
+        return [], [Diagnostic("content", None, "no content folder: create content/ and put articles in it")]
+    real_content = content_dir.resolve()
+    for folder, dirs, files in os.walk(content_dir, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith(".") or not name.endswith(ARTICLE_SUFFIXES):
+                continue
+            path = Path(folder, name)
+            if path.is_symlink() and not path.resolve().is_relative_to(real_content):
+                problems.append(Diagnostic(rel(root, path), None, "symbolic link to a file outside content/"))
+                continue
+            found.append(path)
+    return found, problems
+
+
+def read_source(root: Path, path: Path) -> Source | Diagnostic:
+    """Read one article file; a problem becomes a diagnostic naming the file."""
+    name = rel(root, path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            return Diagnostic(
+                name, None, f"file is {size // (1024 * 1024)} MiB; articles are limited to 10 MiB"
+            )
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Diagnostic(name, None, "file disappeared while the build was reading it")
+    except OSError as exc:
+        return Diagnostic(name, None, f"cannot read: {exc.strerror or exc}")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return Diagnostic(
+            name, line, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
+        )
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return Source(path=name, text=text, digest=hashlib.sha256(raw).hexdigest())
+
+
+def iter_sources(root: Path, paths: list[Path]) -> Iterator[Source | Diagnostic]:
+    for path in paths:
+        yield read_source(root, path)
+
+
+def rel(root: Path, path: Path) -> str:
+    """A path relative to the site root with POSIX separators, as shown in messages."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,79 @@
+"""The Jinja environment: the site's templates over the default theme.
+
+Autoescape is on and an undefined variable is an error, reported as
+``templates/article.html:12: ...`` like any other problem of a build.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from generator.errors import Diagnostic
+
+THEME_NAME = "<default theme>"
+
+
+def theme_dir() -> Path:
+    """The default theme: packaged as ``generator/_theme``, or the repository's ``templates/``."""
+    packaged = Path(__file__).parent / "_theme"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
+
+
+@dataclass(frozen=True)
+class TemplateSet:
+    """The environment plus where each template folder is, for readable error locations."""
+
+    env: jinja2.Environment
+    site_root: Path
+    folders: tuple[Path, ...]
+
+    def where(self, filename: str | None) -> str:
+        if not filename:
+            return "templates"
+        path = Path(filename).resolve()
+        if path.is_relative_to(self.site_root):
+            return path.relative_to(self.site_root).as_posix()
+        theme = theme_dir().resolve()
+        if path.is_relative_to(theme):
+            return f"{THEME_NAME}/{path.relative_to(theme).as_posix()}"
+        return path.as_posix()
+
+    def diagnostic(self, exc: BaseException, template: str) -> Diagnostic:
+        """A located message for an error raised while loading or rendering ``template``."""
+        if isinstance(exc, jinja2.TemplateSyntaxError):
+            return Diagnostic(self.where(exc.filename), exc.lineno, f"template syntax error: {exc.message}")
+        if isinstance(exc, jinja2.TemplateNotFound):
+            return Diagnostic("templates", None, f"template not found: {exc.name}")
+        if isinstance(exc, RecursionError):
+            return Diagnostic(
+                self.where(self._origin(exc, template)[0]), None, "templates include each other forever"
+            )
+        filename, line = self._origin(exc, template)
+        kind = "undefined variable" if isinstance(exc, jinja2.UndefinedError) else type(exc).__name__
+        return Diagnostic(self.where(filename), line, f"{kind}: {exc}")
+
+    def _origin(self, exc: BaseException, template: str) -> tuple[str | None, int | None]:
+        """The innermost template frame of the traceback; Jinja maps its lines to the template."""
+        folders = [str(f.resolve()) for f in self.folders]
+        for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+            if any(str(Path(frame.filename).resolve()).startswith(f) for f in folders):
+                return frame.filename, frame.lineno
+        return template, None
+
+
+def load_templates(site_root: Path) -> TemplateSet:
+    folders = tuple(d for d in (site_root / "templates", theme_dir()) if d.is_dir())
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(f) for f in folders]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    return TemplateSet(env=env, site_root=site_root.resolve(), folders=folders)

@@ -1,0 +1,117 @@
+"""The one place that decides output paths and links.
+
+Every page has an *output path*, relative to the output folder and always
+naming a file (``countries/syria/index.html``). A link is made from the path
+of the page that holds it to the path of its target:
+
+- ``clean`` mode (static hosting): ``/archive/countries/syria/``, under the
+  base URL's path, so the site works at a domain root or in a sub-folder;
+- ``offline`` mode (file://): ``../syria/index.html``, relative and naming
+  index.html, so the folder can be opened from disk.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+from generator.config import LinkMode
+from generator.model import Article, Country, Period, Tag, Topic
+
+INDEX = "index.html"
+PAGE_SEGMENT = "page"
+# Names that a slug may not take: they would collide with folders Dateline makes itself.
+RESERVED_SLUGS = frozenset({PAGE_SEGMENT, "assets", "countries", "topics", "tags", "archive"})
+
+
+def _paged(folder: str, page: int) -> str:
+    """``folder/index.html`` for page 1, ``folder/page/N/index.html`` after it."""
+    parts = [p for p in (folder, f"{PAGE_SEGMENT}/{page}" if page > 1 else "") if p]
+    return posixpath.join(*parts, INDEX) if parts else INDEX
+
+
+def home(page: int = 1) -> str:
+    return _paged("", page)
+
+
+def article(a: Article) -> str:
+    return posixpath.join(f"{a.published.year:04d}", f"{a.published.month:02d}", a.slug, INDEX)
+
+
+def countries() -> str:
+    return posixpath.join("countries", INDEX)
+
+
+def country(c: Country, page: int = 1) -> str:
+    return _paged(f"countries/{c.slug}", page)
+
+
+def country_topic(c: Country, t: Topic, page: int = 1) -> str:
+    return _paged(f"countries/{c.slug}/{t.slug}", page)
+
+
+def topics() -> str:
+    return posixpath.join("topics", INDEX)
+
+
+def topic(t: Topic, page: int = 1) -> str:
+    return _paged(f"topics/{t.slug}", page)
+
+
+def tags() -> str:
+    return posixpath.join("tags", INDEX)
+
+
+def tag(t: Tag, page: int = 1) -> str:
+    return _paged(f"tags/{t.slug}", page)
+
+
+def archive() -> str:
+    return posixpath.join("archive", INDEX)
+
+
+def period(p: Period, page: int = 1) -> str:
+    folder = f"{p.year:04d}" if p.month is None else f"{p.year:04d}/{p.month:02d}"
+    return _paged(folder, page)
+
+
+def not_found() -> str:
+    return "404.html"
+
+
+def asset(name: str) -> str:
+    return posixpath.join("assets", name)
+
+
+@dataclass(frozen=True)
+class Links:
+    """Turns output paths into links for one link mode."""
+
+    mode: LinkMode
+    base_url: str  # ends with "/"
+
+    @property
+    def base_path(self) -> str:
+        return urlsplit(self.base_url).path or "/"
+
+    def url(self, target: str, *, source: str, fragment: str = "") -> str:
+        """The link to output path ``target`` written in the page at output path ``source``."""
+        anchor = f"#{quote(fragment)}" if fragment else ""
+        if self.mode == "offline":
+            rel = posixpath.relpath(target, posixpath.dirname(source) or ".")
+            return quote(rel) + anchor
+        return self.base_path + quote(_clean(target)) + anchor
+
+    def absolute(self, target: str) -> str:
+        """The full URL of ``target`` on the published site (canonical links, feeds, sitemaps)."""
+        return self.base_url + quote(_clean(target))
+
+
+def _clean(target: str) -> str:
+    """``a/b/index.html`` becomes ``a/b/``; other files keep their name."""
+    if target == INDEX:
+        return ""
+    if target.endswith("/" + INDEX):
+        return target[: -len(INDEX)]
+    return target

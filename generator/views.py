@@ -1,0 +1,111 @@
+"""The view models templates see: plain text, ready links, no internal objects.
+
+Every URL in a view is already resolved for the page that shows it, so a
+template never builds a link and both link modes come out right.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from markupsafe import Markup
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+    count: int | None = None  # articles behind the link, where it helps
+    current: bool = False  # the page the reader is on
+
+
+@dataclass(frozen=True)
+class SiteView:
+    title: str
+    description: str
+    language: str
+    home_url: str
+    nav: tuple[Link, ...]  # Home, Countries, Topics, Tags, Archive
+    stylesheets: tuple[str, ...]
+    generator: str  # "Dateline 0.1.0"
+
+
+@dataclass(frozen=True)
+class CreditView:
+    text: str
+    role: str | None
+
+
+@dataclass(frozen=True)
+class ArticleCard:
+    """An article as it appears in a list."""
+
+    title: str
+    url: str
+    date_iso: str  # for <time datetime>
+    date_label: str  # "18 February 2020"
+    summary: str
+    source: str | None
+    countries: tuple[Link, ...]
+    topics: tuple[Link, ...]
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    """One article in full."""
+
+    title: str
+    date_iso: str
+    date_label: str
+    updated_iso: str | None
+    updated_label: str | None
+    summary: str
+    source: str | None
+    source_url: str | None
+    authors: tuple[str, ...]
+    credits: tuple[CreditView, ...]
+    body_html: Markup  # sanitized when rendered
+    countries: tuple[Link, ...]
+    topics: tuple[Link, ...]
+    tags: tuple[Link, ...]
+    previous: Link | None  # the older neighbour
+    next: Link | None  # the newer neighbour
+    related: tuple[ArticleCard, ...]
+    word_count: int
+    toc: tuple[Link, ...]
+
+
+@dataclass(frozen=True)
+class PaginationView:
+    number: int
+    count: int
+    previous_url: str | None
+    next_url: str | None
+    pages: tuple[Link, ...]  # every page of the series, the current one marked
+
+
+@dataclass(frozen=True)
+class GroupView:
+    """A heading and links under it: "Topics in Syria", "Months of 2020", "Countries"."""
+
+    heading: str
+    links: tuple[Link, ...]
+
+
+@dataclass(frozen=True)
+class PageView:
+    """Everything a template gets beyond ``site``; unused parts stay empty."""
+
+    kind: str  # home, article, countries, country, country_topic, topics, topic, tags, tag, archive, year, month, 404
+    title: str  # the page's <h1>
+    head_title: str  # the <title>
+    description: str
+    language: str
+    canonical_url: str
+    breadcrumbs: tuple[Link, ...] = ()
+    articles: tuple[ArticleCard, ...] = ()
+    pagination: PaginationView | None = None
+    groups: tuple[GroupView, ...] = ()
+    article: ArticleView | None = None
+    total: int = 0  # articles in the whole list, across pages
+    extra: dict[str, str] = field(default_factory=dict)
