@@ -25,6 +25,11 @@ SYNTHETIC_TAG = "synthetic"
 FIRST_DAY = date(2015, 1, 1)
 DAYS = (date(2024, 12, 31) - FIRST_DAY).days + 1
 
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
 TOPICS: tuple[tuple[str, str, str], ...] = (
     ("conflict", "Conflict", "Armed conflict and security"),
     ("diplomacy", "Politics and diplomacy", "Governments, elections and international relations"),
@@ -44,20 +49,20 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
 TOPIC_WEIGHTS = (9, 10, 8, 6, 5, 6, 5, 4, 4, 5, 3, 3, 3, 2)
 
 # Real ISO 3166-1 alpha-2 codes, most frequent first (Zipf-like weights below).
-COUNTRIES = (
+COUNTRIES = _words(
     "US GB FR DE UA RU CN IN SY IL TR IR IQ AF PK NG EG ZA BR MX JP KR KP ES IT PL SE NO NL BE CH AT "
     "GR PT IE DK FI CA AU NZ AR CL CO VE PE KE ET SD SO CD ML LY TN MA SA YE LB JO ID PH TH VN MM BD"
-).split()
+)
 COUNTRY_WEIGHTS = tuple(1.0 / (rank + 1) ** 0.9 for rank in range(len(COUNTRIES)))
 
-DETERMINERS = "the the the a a this that each every another their its our some".split()
-ADJECTIVES = (
+DETERMINERS = _words("the the the a a this that each every another their its our some")
+ADJECTIVES = _words(
     "quiet early bright narrow open northern southern eastern western local regional small large "
     "steady gentle careful simple broad green grey distant recent patient modest clear formal final "
     "annual ordinary common plain warm cold dry wooden upper lower central outer inner whole partial "
     "spare careful rapid slow silent busy empty crowded shared brief long"
-).split()
-NOUNS = (
+)
+NOUNS = _words(
     "harbour bridge river valley garden market village council committee library school bakery "
     "orchard meadow station tower window lantern ledger archive museum kitchen workshop courtyard "
     "canal forest hillside pathway railway ferry island plateau meeting report survey schedule "
@@ -66,22 +71,22 @@ NOUNS = (
     "field fence gate road tunnel clock bell boat sail rope basket table chair shelf drawer lamp "
     "candle letter parcel ticket timetable proposal design budget plan draft index catalogue "
     "volunteer gardener baker teacher student neighbour visitor carpenter painter writer keeper"
-).split()
-VERBS = (
+)
+VERBS = _words(
     "described reviewed opened closed painted visited measured repaired counted collected "
     "welcomed outlined followed crossed finished started planned shared noted recorded moved "
     "carried built watched cleaned sorted organised prepared improved replaced extended "
     "considered discussed published arranged returned gathered marked checked tested"
-).split()
-PREPOSITIONS = "near beside behind across along under over through around beyond towards within".split()
-CONNECTIVES = "and but while although because so yet".split()
-HEADLINE_VERBS = (
+)
+PREPOSITIONS = _words("near beside behind across along under over through around beyond towards within")
+CONNECTIVES = _words("and but while although because so yet")
+HEADLINE_VERBS = _words(
     "reviews opens closes plans extends considers prepares welcomes outlines repairs measures "
     "publishes arranges records gathers marks"
-).split()
+)
 CODE_LANGUAGES = ("python", "json", "text")
-SYLLABLES_ON = "b br c d dr f g gr h k l m n p pr r s st t tr v w z".split()
-SYLLABLES_V = "a e i o u ai ea io ou".split()
+SYLLABLES_ON = _words("b br c d dr f g gr h k l m n p pr r s st t tr v w z")
+SYLLABLES_V = _words("a e i o u ai ea io ou")
 SYLLABLES_CODA = ["", "", "n", "r", "l", "s", "k", "nd", "rt", "sk", "m"]
 
 
@@ -119,7 +124,7 @@ def _made_up_words(seed: int, count: int, taken: set[str]) -> tuple[str, ...]:
 TAG_POOL = _made_up_words(20240601, 300, {SYNTHETIC_TAG, *NOUNS, *ADJECTIVES, *VERBS})
 AUTHOR_POOL = tuple(
     f"{first.capitalize()} {last.capitalize()}"
-    for first, last in zip(_made_up_words(7001, 40, set()), _made_up_words(7002, 40, set()))
+    for first, last in zip(_made_up_words(7001, 40, set()), _made_up_words(7002, 40, set()), strict=True)
 )
 
 
@@ -139,9 +144,9 @@ def _noun_phrase(rng: random.Random) -> list[str]:
 def _clause(rng: random.Random, budget: int) -> list[str]:
     """Subject, verb, object, then prepositional phrases while they fit in ``budget`` words."""
     words = _noun_phrase(rng)[1:] if budget < 6 else _noun_phrase(rng)
-    words += [rng.choice(VERBS)] + _noun_phrase(rng)
+    words += [rng.choice(VERBS), *_noun_phrase(rng)]
     while rng.random() < 0.45:
-        phrase = [rng.choice(PREPOSITIONS)] + _noun_phrase(rng)
+        phrase = [rng.choice(PREPOSITIONS), *_noun_phrase(rng)]
         if len(words) + len(phrase) > budget:
             break
         words += phrase
@@ -170,7 +175,7 @@ def sentence(rng: random.Random, max_words: int = 40) -> tuple[str, int]:
         second = _clause(rng, max_words - len(words) - 1)
         if len(words) + 1 + len(second) <= max_words:
             words[-1] += ","
-            words += [rng.choice(CONNECTIVES)] + second
+            words += [rng.choice(CONNECTIVES), *second]
     count = len(words)
     words = _decorate(rng, words)
     text = " ".join(words)
@@ -200,7 +205,7 @@ def _table(rng: random.Random) -> str:
 def _bullets(rng: random.Random) -> str:
     items = []
     for _ in range(rng.randint(3, 6)):
-        words = _noun_phrase(rng) + [rng.choice(VERBS)] + _noun_phrase(rng)
+        words = [*_noun_phrase(rng), rng.choice(VERBS), *_noun_phrase(rng)]
         items.append("- " + " ".join(words).capitalize())
     return "\n".join(items)
 
@@ -243,7 +248,9 @@ def body(rng: random.Random) -> str:
 # ---------------------------------------------------------------- metadata
 
 
-def _weighted_sample(rng: random.Random, items: tuple[str, ...], weights: tuple[float, ...], k: int) -> list[str]:
+def _weighted_sample(
+    rng: random.Random, items: tuple[str, ...], weights: tuple[float, ...], k: int
+) -> list[str]:
     chosen: list[str] = []
     while len(chosen) < k:
         item = rng.choices(items, weights)[0]
@@ -253,9 +260,9 @@ def _weighted_sample(rng: random.Random, items: tuple[str, ...], weights: tuple[
 
 
 def title(rng: random.Random) -> str:
-    words = _noun_phrase(rng)[1:] + [rng.choice(HEADLINE_VERBS)] + _noun_phrase(rng)
+    words = [*_noun_phrase(rng)[1:], rng.choice(HEADLINE_VERBS), *_noun_phrase(rng)]
     if rng.random() < 0.4:
-        words += [rng.choice(PREPOSITIONS)] + _noun_phrase(rng)[1:]
+        words += [rng.choice(PREPOSITIONS), *_noun_phrase(rng)[1:]]
     text = " ".join(words)
     return text[0].upper() + text[1:]
 
@@ -317,7 +324,13 @@ def site_toml() -> str:
         "page_size = 20",
     ]
     for slug, label, description in TOPICS:
-        lines += ["", "[[topics]]", f'slug = "{slug}"', f'label = "{label}"', f'description = "{description}"']
+        lines += [
+            "",
+            "[[topics]]",
+            f'slug = "{slug}"',
+            f'label = "{label}"',
+            f'description = "{description}"',
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -375,7 +388,9 @@ def touch_template(site_dir: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("site_dir", type=Path)
     parser.add_argument("-n", type=int, default=1000, help="number of articles")
     parser.add_argument("--seed", type=int, default=1)

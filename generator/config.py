@@ -94,17 +94,30 @@ def load_config(root: Path, *, output: Path | None = None, links: LinkMode | Non
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([_syntax_diagnostic(exc)]) from None
+        line, message = toml_syntax_problem(exc, text)
+        raise ConfigError([Diagnostic(CONFIG_NAME, line, f"TOML syntax error: {message}")]) from None
     return _validate(root, data, text, output=output, links=links)
 
 
-def _syntax_diagnostic(exc: tomllib.TOMLDecodeError) -> Diagnostic:
+# tomllib's wording, rephrased for people who do not know TOML's vocabulary.
+_TOML_WORDING = {
+    "Cannot overwrite a value": "this key is already set above",
+    "Illegal character '\\n'": 'a quoted value is not closed: add the missing " at the end of the line',
+    "Unterminated string": "a quoted value is not closed: add the missing closing quote",
+    "Invalid value": 'this value is not valid: put text in quotes, like title = "My title"',
+}
+
+
+def toml_syntax_problem(exc: tomllib.TOMLDecodeError, text: str) -> tuple[int | None, str]:
+    """The line (1-based, in ``text``) and a readable message for a TOML syntax error."""
     message = str(exc)
-    match = re.search(r"\(at line (\d+), column \d+\)$", message)
-    line = int(match.group(1)) if match else None
+    line: int | None = None
+    match = re.search(r"\s*\((?:at line (\d+), column \d+|at end of document)\)$", message)
     if match:
-        message = message[: match.start()].strip()
-    return Diagnostic(CONFIG_NAME, line, f"TOML syntax error: {message}")
+        message = message[: match.start()]
+        # "at end of document" (an unclosed value runs to the end): the last written line is the best guess.
+        line = int(match.group(1)) if match.group(1) else max(1, len(text.rstrip().splitlines()))
+    return line, _TOML_WORDING.get(message, message)
 
 
 def _validate(
@@ -177,9 +190,11 @@ def _validate(
 def _topics(raw: list[Any], text: str, problems: list[Diagnostic]) -> tuple[Topic, ...]:
     topics: list[Topic] = []
     seen: set[str] = set()
-    line = _line_of(text, "[[topics]]")
+    # Each [[topics]] header's line, so a problem points at its own entry rather than the first one.
+    headers = [n for n, t in enumerate(text.splitlines(), start=1) if re.match(r"\s*\[\[\s*topics\s*\]\]", t)]
     for number, entry in enumerate(raw, start=1):
         where = f"topics[{number}]"
+        line = headers[number - 1] if number <= len(headers) else _line_of(text, "topics")
         if not isinstance(entry, dict):
             problems.append(Diagnostic(CONFIG_NAME, line, f"{where}: expected a table with slug and label"))
             continue
@@ -200,8 +215,13 @@ def _topics(raw: list[Any], text: str, problems: list[Diagnostic]) -> tuple[Topi
             )
             continue
         if slug in seen:
-            problems.append(Diagnostic(CONFIG_NAME, line, f"{where}.slug: {slug!r} is defined twice"))
+            problems.append(Diagnostic(CONFIG_NAME, line, f'{where}.slug: "{slug}" is defined twice'))
         seen.add(slug)
+        if label is None:
+            problems.append(
+                Diagnostic(CONFIG_NAME, line, f"{where}.label: missing: every topic needs a label")
+            )
+            continue
         if not isinstance(label, str) or not label.strip():
             problems.append(
                 Diagnostic(CONFIG_NAME, line, f"{where}.label: expected a string, got {_show(label)}")
@@ -217,15 +237,20 @@ def _topics(raw: list[Any], text: str, problems: list[Diagnostic]) -> tuple[Topi
 def check_output_dir(root: Path, out_dir: Path) -> str | None:
     """Refuse output folders whose replacement would destroy the user's work."""
     root = root.resolve()
-    precious = {root, root / "content", root / "templates", root / "static", root / CONFIG_NAME}
+    precious = (root / "content", root / "templates", root / "static", root / CONFIG_NAME)
     if out_dir == Path(out_dir.anchor) or out_dir == Path.home():
         return f"refusing to use {out_dir} as the output folder"
-    if (
-        out_dir in precious
-        or any(out_dir in p.parents for p in precious if p != root)
-        or out_dir in root.parents
-    ):
-        return f"the output folder may not be {out_dir}: it holds the site's own files"
+    if out_dir == root:
+        return 'the output folder may not be the site folder itself: choose a folder inside it, like "output"'
+    # A build replaces the whole output folder, so it may not be, or be inside, a folder of the user's
+    # own files (output = "content/2020" would delete those articles), nor contain the site.
+    for own in precious:
+        if out_dir == own:
+            return f"the output folder may not be {own.name}: it holds the site's own files"
+        if out_dir.is_relative_to(own):
+            return f"the output folder may not be inside {own.name}/: it holds the site's own files"
+    if out_dir in root.parents:
+        return f"the output folder may not be {out_dir}: it holds the site folder"
     return None
 
 
@@ -243,4 +268,8 @@ def _show(value: object) -> str:
         return f'"{value}"'
     if isinstance(value, bool):
         return "true" if value else "false"
-    return type(value).__name__ if isinstance(value, (list, dict)) else repr(value)
+    if value is None:
+        return "nothing"
+    if isinstance(value, (list, dict)):
+        return "a list" if isinstance(value, list) else "a table"
+    return repr(value)

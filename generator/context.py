@@ -25,6 +25,7 @@ from generator.views import (
 )
 
 STYLESHEETS = ("style.css", "pygments.css")
+WORDS_PER_MINUTE = 230
 _NAV = (
     ("Home", urls.home(), ("home",)),
     ("Countries", urls.countries(), ("countries", "country", "country_topic")),
@@ -181,6 +182,8 @@ def _article(ctx: Context, route: Route) -> PageView:
         next=neighbour(related.next),
         related=tuple(_card(ctx, route, a) for a in related.related),
         word_count=article.word_count,
+        reading_minutes=max(1, -(-article.word_count // WORDS_PER_MINUTE)),
+        dek=article.summary if article.summary and article.summary != body.summary else None,
         toc=tuple(Link(name, link(route.path, fragment=anchor)) for _, anchor, name in body.toc),
     )
     page = _base(ctx, route, article.title, article.summary, article=view)

@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 from slugify import slugify
 
-from generator.config import SiteConfig
+from generator.config import SiteConfig, toml_syntax_problem
 from generator.countries import resolve_country, suggest_country
 from generator.errors import Diagnostic
 from generator.model import Country, Credit, Source, Tag, Topic
@@ -170,7 +170,9 @@ def _plain(node: yaml.Node, seen: set[int], depth: int) -> tuple[Any, tuple[int,
     if depth > 3:
         raise ValueError("nested too deeply")
     if isinstance(node, yaml.ScalarNode):
-        if node.style is None and node.value in _NULLS:
+        # A plain (unquoted) scalar has style None in PyYAML's Python loader but "" in libyaml's
+        # CSafeLoader; both must make "title: ~" missing rather than the text "~".
+        if not node.style and node.value in _NULLS:
             return None, ()
         return node.value, ()
     if isinstance(node, yaml.SequenceNode):
@@ -190,10 +192,11 @@ def _toml_fields(path: str, block: str) -> dict[str, _Field]:
     try:
         data = tomllib.loads(block)
     except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"\(at line (\d+), column \d+\)$", str(exc))
-        line = int(match.group(1)) + 1 if match else 1
-        message = str(exc)[: match.start()].strip() if match else str(exc)
-        raise _Problems([Diagnostic(path, line, f"TOML syntax error: {message}")]) from None
+        line, message = toml_syntax_problem(exc, block)
+        # The block starts on the file's second line, after "+++".
+        raise _Problems(
+            [Diagnostic(path, line + 1 if line else 1, f"TOML syntax error: {message}")]
+        ) from None
     lines = block.split("\n")
 
     def line_of(key: str) -> int:
@@ -294,7 +297,11 @@ class _Validator:
             return (value if value.tzinfo else value.replace(tzinfo=UTC)), True
         if isinstance(value, date):
             return datetime.combine(value, time(), UTC), False
-        parsed = _parse_moment(value) if isinstance(value, str) else None
+        try:
+            parsed = _parse_moment(value) if isinstance(value, str) else None
+        except ValueError:
+            self.error(name, f'"{value}" is not a real date or time (check the day, month and hour)')
+            return None
         if parsed is None:
             shown = f'"{value}"' if isinstance(value, str) else _kind(value)
             self.error(name, f"expected a date like 2020-02-18 or 2020-02-18T09:30:00+03:00, got {shown}")
@@ -406,15 +413,14 @@ def _slug_problem(slug: str) -> str | None:
 
 
 def _parse_moment(text: str) -> tuple[datetime, bool] | None:
+    """None when ``text`` is not shaped like a date; ValueError when it is, but names no real
+    moment (2020-02-30), so the message can say which of the two is wrong."""
     text = text.strip()
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            return datetime.combine(date.fromisoformat(text), time(), UTC), False
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?", text):
-            moment = datetime.fromisoformat(text.replace(" ", "T", 1))
-            return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)), True
-    except ValueError:
-        return None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return datetime.combine(date.fromisoformat(text), time(), UTC), False
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?", text):
+        moment = datetime.fromisoformat(text.replace(" ", "T", 1))
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)), True
     return None
 
 
@@ -427,4 +433,8 @@ def _kind(value: object) -> str:
         return "nothing"
     if isinstance(value, str):
         return f'"{value}"'
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)  # TOML numbers: "got 1" reads better than "got int"
+    if isinstance(value, time):
+        return f"a time of day ({value}) without a date"
     return type(value).__name__

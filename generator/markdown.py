@@ -42,6 +42,28 @@ __all__ = ["MARKDOWN_SETTINGS_VERSION", "pygments_css", "render_markdown"]
 # by the digest in MARKDOWN_SETTINGS_VERSION on their own.
 _RENDER_REVISION = 1
 
+# Formatters by option set; bounded because fence headers (hl_lines=...) can vary per block.
+_FORMATTERS: dict[str, HtmlFormatter] = {}
+_MAX_FORMATTERS = 64
+
+
+def _html_formatter(lang_str: str = "", **options: object) -> HtmlFormatter:
+    """Stand-in for the formatter class codehilite instantiates for every code block.
+
+    Building an HtmlFormatter compiles the style's whole rule table, close to a
+    millisecond, every time; once built it is only read from, so one instance per
+    distinct option set serves every block in every thread.  ``lang_str`` is
+    dropped, which is what codehilite's default (formatter named "html") does too.
+    """
+    key = repr(sorted(options.items()))
+    formatter = _FORMATTERS.get(key)
+    if formatter is None:
+        if len(_FORMATTERS) >= _MAX_FORMATTERS:
+            _FORMATTERS.clear()
+        formatter = _FORMATTERS[key] = HtmlFormatter(**options)
+    return formatter
+
+
 # Full dotted names load the extension modules directly instead of scanning
 # the installed distributions' entry points for the short names.
 _EXTENSIONS: Mapping[str, Mapping[str, Any]] = {
@@ -54,6 +76,7 @@ _EXTENSIONS: Mapping[str, Mapping[str, Any]] = {
         "css_class": "highlight",
         "guess_lang": False,
         "linenums": False,
+        "pygments_formatter": _html_formatter,
     },
     "markdown.extensions.toc": {
         "permalink": False,

@@ -72,6 +72,8 @@ class ArticleView:
     next: Link | None  # the newer neighbour
     related: tuple[ArticleCard, ...]
     word_count: int
+    reading_minutes: int
+    dek: str | None  # the summary when it is not already the body's first paragraph
     toc: tuple[Link, ...]
 
 

@@ -110,6 +110,26 @@ def test_fenced_code_without_language_is_not_guessed() -> None:
     assert "def f(x):" in out
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "```python\ndef f():\n    return 1\n```\n",
+        '```python hl_lines="1 3"\na = 1\nb = 2\nc = 3\n```\n',
+        "```js\nlet x = `a${b}`;\n```\n",
+        "```nosuchlang\nx < y\n```\n",
+        "    #!/bin/sh\n    echo hi\n",
+        "    :::python\n    x = 1\n",
+    ],
+)
+def test_cached_formatter_matches_codehilite_default(body: str) -> None:
+    # The shared formatter instances must not change a byte of what codehilite's
+    # default (a fresh formatter looked up by name per block) produces.
+    configs = {name: dict(config) for name, config in gm._EXTENSIONS.items()}
+    configs["markdown.extensions.codehilite"]["pygments_formatter"] = "html"
+    stock = gm.markdown.Markdown(extensions=list(configs), extension_configs=configs)
+    assert render_markdown(body).html == gm._CLEANER.clean(stock.convert(body)).strip()
+
+
 def test_code_span_showing_a_script_tag_is_kept_as_text() -> None:
     result = render_markdown("Never write `<script>alert(1)</script>` in a comment.")
     assert "<code>&lt;script&gt;alert(1)&lt;/script&gt;</code>" in result.html

@@ -1,0 +1,302 @@
+"""Time `dateline build` on synthetic archives, optionally next to Hugo and Pelican.
+
+    python bench/run.py --sizes 1000,10000 [--peers] [--scenarios cold,noop,edit,template,add]
+                        [--workdir bench/work] [--seed 1] [--json FILE] [--skip-dateline]
+
+See bench/README.md for what each scenario does and how memory is measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import shutil
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import corpus
+import peers
+from measure import Measurement, measure
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ("cold", "noop", "edit", "template", "add")
+PEER_SCENARIOS = {"hugo": ("cold", "noop"), "pelican": ("cold",)}
+
+
+@dataclass
+class Result:
+    tool: str
+    n: int
+    scenario: str
+    seconds: float | None = None
+    max_rss_mib: float | None = None
+    tree_rss_mib: float | None = None
+    html_files: int | None = None
+    files: int | None = None
+    check: str = ""
+    error: str = ""
+
+    @property
+    def ms_per_article(self) -> float | None:
+        return None if self.seconds is None else self.seconds * 1000 / self.n
+
+    def line(self) -> str:
+        head = f"{self.tool:<8}  n={self.n:<6} {self.scenario:<9}"
+        if self.error:
+            return f"{head} FAILED: {self.error}"
+        numbers = f"{self.seconds:7.1f} s {self.max_rss_mib:6.0f} MB {self.ms_per_article:6.2f} ms/article"
+        extra = f"  tree {self.tree_rss_mib:.0f} MB" if self.tree_rss_mib != self.max_rss_mib else ""
+        pages = f"  {self.html_files} html / {self.files} files"
+        return f"{head}{numbers}{extra}{pages}" + (f"  [{self.check}]" if self.check else "")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where one size's working copies, outputs, caches and logs go."""
+
+    workdir: Path
+    n: int
+
+    def site(self, tool: str) -> Path:
+        return self.workdir / "sites" / f"{tool}-n{self.n}"
+
+    def output(self, tool: str) -> Path:
+        return self.workdir / "out" / f"{tool}-n{self.n}"
+
+    def cache(self, tool: str) -> Path:
+        return self.workdir / "cache" / f"{tool}-n{self.n}"
+
+    def log(self, tool: str, scenario: str) -> Path:
+        return self.workdir / "logs" / f"{tool}-n{self.n}-{scenario}.log"
+
+
+# ---------------------------------------------------------------- corpus
+
+
+def corpus_dir(workdir: Path, n: int, seed: int) -> Path:
+    """The pristine corpus for (n, seed), written once and kept; rewritten when corpus.py changes."""
+    folder = workdir / "corpora" / f"n{n}-seed{seed}"
+    stamp = hashlib.sha256(Path(corpus.__file__).read_bytes()).hexdigest()
+    marker = folder / ".complete"
+    if marker.exists() and marker.read_text(encoding="utf-8") == stamp:
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    print(f"writing corpus n={n} seed={seed} to {folder}", flush=True)
+    corpus.write_corpus(folder, n, seed)
+    marker.write_text(stamp, encoding="utf-8")
+    return folder
+
+
+def fresh_copy(source: Path, target: Path) -> Path:
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(".complete"))
+    return target
+
+
+# ---------------------------------------------------------------- Dateline
+
+
+def dateline_command(site: Path, output: Path) -> list[str]:
+    return [sys.executable, "-m", "generator", "build", "--site", str(site), "--output", str(output)]
+
+
+def to_result(tool: str, n: int, scenario: str, m: Measurement, output: Path, log: Path) -> Result:
+    result = Result(tool, n, scenario, round(m.seconds, 3), round(m.max_rss_kib / 1024, 1))
+    result.tree_rss_mib = round(m.tree_rss_kib / 1024, 1)
+    if m.returncode != 0:
+        tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:]
+        result.error = f"exit {m.returncode}: {tail[0] if tail else ''} (log: {log})"
+    elif output.exists():
+        result.html_files, result.files = peers.count_files(output)
+    return result
+
+
+def prepare(scenario: str, site: Path, output: Path, n: int, step: int) -> None:
+    """Change the site (or clear caches) the way ``scenario`` says, before its build."""
+    if scenario == "cold":
+        shutil.rmtree(site / ".dateline", ignore_errors=True)
+        shutil.rmtree(output, ignore_errors=True)
+    elif scenario == "edit":
+        corpus.edit_article(site, n // 2 + step)
+    elif scenario == "template":
+        corpus.touch_template(site)
+    elif scenario == "add":
+        corpus.add_article(site, step)
+
+
+def run_dateline(layout: Layout, pristine: Path, scenarios: list[str]) -> list[Result]:
+    site, output = fresh_copy(pristine, layout.site("dateline")), layout.output("dateline")
+    shutil.rmtree(output, ignore_errors=True)
+    command = dateline_command(site, output)
+    results: list[Result] = []
+    for step, scenario in enumerate(scenarios):
+        if scenario != "cold" and not output.exists():
+            measure(command, REPO_ROOT, layout.log("dateline", "warmup"))  # incremental needs a build first
+        try:
+            prepare(scenario, site, output, layout.n, step)
+        except FileNotFoundError as error:
+            results.append(Result("dateline", layout.n, scenario, error=str(error)))
+            print(results[-1].line(), flush=True)
+            continue
+        log = layout.log("dateline", scenario)
+        results.append(
+            to_result("dateline", layout.n, scenario, measure(command, REPO_ROOT, log), output, log)
+        )
+        print(results[-1].line(), flush=True)
+    return results
+
+
+# ---------------------------------------------------------------- peers
+
+
+def peer_site(tool: str, layout: Layout, entries: list[peers.Entry]) -> Path:
+    writer: Callable[[list[peers.Entry], Path], Path] = (
+        peers.write_hugo if tool == "hugo" else peers.write_pelican
+    )
+    return writer(entries, layout.site(tool))
+
+
+def peer_command(tool: str, layout: Layout, site: Path) -> list[str]:
+    if tool == "hugo":
+        return peers.hugo_command(site, layout.output(tool), layout.cache(tool))
+    return peers.pelican_command(site, layout.output(tool))
+
+
+def run_peer(tool: str, layout: Layout, entries: list[peers.Entry], expected: peers.Expected) -> list[Result]:
+    reason = peers.available(tool)
+    if reason:
+        print(f"{tool:<8}  n={layout.n:<6} skipped: {reason}", flush=True)
+        return []
+    site, output = peer_site(tool, layout, entries), layout.output(tool)
+    results: list[Result] = []
+    for scenario in PEER_SCENARIOS[tool]:
+        if scenario == "cold":
+            shutil.rmtree(output, ignore_errors=True)
+            shutil.rmtree(layout.cache(tool), ignore_errors=True)
+        log = layout.log(tool, scenario)
+        result = to_result(
+            tool, layout.n, scenario, measure(peer_command(tool, layout, site), site, log), output, log
+        )
+        if not result.error:
+            result.check = peers.check_output(tool, output, expected).describe()
+        results.append(result)
+        print(result.line(), flush=True)
+    return results
+
+
+def run_peers(layout: Layout, pristine: Path) -> list[Result]:
+    entries = peers.read_entries(pristine)
+    expected = peers.Expected.of(entries)
+    return [r for tool in peers.TOOLS for r in run_peer(tool, layout, entries, expected)]
+
+
+# ---------------------------------------------------------------- reporting
+
+
+def ratios(results: list[Result]) -> list[dict[str, object]]:
+    """dateline/peer wall-time ratios for every (size, scenario) both have measured."""
+    times = {(r.tool, r.n, r.scenario): r.seconds for r in results if r.seconds is not None and not r.error}
+    found: list[dict[str, object]] = []
+    for (tool, n, scenario), seconds in sorted(times.items()):
+        mine = times.get(("dateline", n, scenario))
+        if tool != "dateline" and mine is not None and seconds:
+            found.append({"n": n, "scenario": scenario, "peer": tool, "ratio": round(mine / seconds, 2)})
+    return found
+
+
+def _cell(value: float | int | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def markdown_table(results: list[Result]) -> str:
+    rows = [
+        "| Tool | Articles | Scenario | Wall (s) | Peak RSS (MiB) | Tree RSS (MiB) | ms/article | HTML files | Files |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        if r.error:
+            rows.append(f"| {r.tool} | {r.n} | {r.scenario} | failed | | | | | |")
+            continue
+        cells = [
+            _cell(r.seconds, ".1f"),
+            _cell(r.max_rss_mib, ".0f"),
+            _cell(r.tree_rss_mib, ".0f"),
+            _cell(r.ms_per_article, ".2f"),
+            _cell(r.html_files, "d"),
+            _cell(r.files, "d"),
+        ]
+        rows.append(f"| {r.tool} | {r.n} | {r.scenario} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def environment(with_peers: bool) -> dict[str, str]:
+    info = {"python": platform.python_version(), "machine": platform.machine(), "cpus": str(_cpus())}
+    if with_peers:
+        info.update({tool: peers.version(tool) for tool in peers.TOOLS if peers.available(tool) is None})
+    return info
+
+
+def _cpus() -> int:
+    return len(os.sched_getaffinity(0))
+
+
+def report(results: list[Result], env: dict[str, str], json_path: Path | None) -> None:
+    found = ratios(results)
+    if found:
+        print()
+        for item in found:
+            print(f"n={item['n']:<6} {item['scenario']:<9} dateline/{item['peer']} = {item['ratio']:.2f}x")
+    print()
+    print("Machine: " + ", ".join(f"{k} {v}" for k, v in env.items()))
+    print()
+    print(markdown_table(results))
+    if json_path:
+        payload = {"environment": env, "results": [asdict(r) for r in results], "ratios": found}
+        json_path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+        print(f"\nwrote {json_path}")
+
+
+# ---------------------------------------------------------------- command line
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="1000", help="comma-separated article counts (default 1000)")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated, in order")
+    parser.add_argument("--peers", action="store_true", help="also build the corpus with Hugo and Pelican")
+    parser.add_argument("--skip-dateline", action="store_true", help="time the peers only")
+    parser.add_argument("--workdir", type=Path, default=REPO_ROOT / "bench" / "work")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", type=Path, help="also write the results as JSON")
+    args = parser.parse_args(argv)
+    args.sizes = [int(size) for size in args.sizes.split(",") if size]
+    args.scenarios = [name for name in args.scenarios.split(",") if name]
+    unknown = sorted(set(args.scenarios) - set(SCENARIOS))
+    if unknown:
+        parser.error(f"unknown scenarios {unknown}; choose from {', '.join(SCENARIOS)}")
+    args.workdir = args.workdir.resolve()
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    results: list[Result] = []
+    for n in args.sizes:
+        pristine = corpus_dir(args.workdir, n, args.seed)
+        layout = Layout(args.workdir, n)
+        if not args.skip_dateline:
+            results += run_dateline(layout, pristine, args.scenarios)
+        if args.peers:
+            results += run_peers(layout, pristine)
+    report(results, environment(args.peers), args.json)
+
+
+if __name__ == "__main__":
+    main()

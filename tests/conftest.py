@@ -1,0 +1,80 @@
+"""Shared fixtures: tiny sites written into a temporary folder and built for real."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+SITE_TOML = """\
+title = "Fixture archive"
+description = "A site written by a test"
+base_url = "https://example.org/"
+page_size = 5
+
+[[topics]]
+slug = "conflict"
+label = "Conflict"
+
+[[topics]]
+slug = "refugees"
+label = "Migration and refugees"
+"""
+
+
+def article(title: str, date: str = "2020-02-18", *, countries: str = "[Syria]", extra: str = "", body: str = "") -> str:
+    """The text of a small synthetic article file."""
+    return (
+        f"---\ntitle: {title}\ndate: {date}\ncountries: {countries}\ntopics: [conflict]\n{extra}---\n\n"
+        f"{body or 'Synthetic fixture text for ' + title + '.'}\n"
+    )
+
+
+MakeSite = Callable[..., Path]
+
+
+@pytest.fixture
+def make_site(tmp_path: Path) -> MakeSite:
+    """``make_site({"content/a.md": "..."})`` writes a site (with a default site.toml) and returns its folder."""
+
+    def make(files: dict[str, str | bytes], *, name: str = "site", site_toml: str = SITE_TOML) -> Path:
+        root = tmp_path / name
+        root.mkdir()
+        all_files: dict[str, str | bytes] = {"site.toml": site_toml, **files}
+        for rel, data in all_files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(data, bytes):
+                path.write_bytes(data)
+            else:
+                path.write_text(textwrap.dedent(data) if rel.endswith(".html") else data, encoding="utf-8")
+        return root
+
+    return make
+
+
+# --- Fixture sites built once per session (tests/sites/, used by test_golden.py and test_links.py) ---
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], Path]:
+    """``built_site("multi", "offline")``: the output folder of a fixture site, built once per session.
+
+    Sites are the keys of ``regenerate_golden.SITES`` ("example" is the repository's own
+    site); modes those of ``regenerate_golden.MODES``. Treat the folder as read-only.
+    """
+    import regenerate_golden
+
+    cache: dict[tuple[str, str], Path] = {}
+
+    def build(site: str, mode: str) -> Path:
+        if (site, mode) not in cache:
+            folder = tmp_path_factory.mktemp(f"built-{site}-{mode}")
+            cache[site, mode] = regenerate_golden.build_site(site, mode, folder / "out")
+        return cache[site, mode]
+
+    return build

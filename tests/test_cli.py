@@ -1,0 +1,89 @@
+"""The command line, run as a user runs it: a subprocess."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import MakeSite, article
+
+
+def dateline(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
+
+
+def test_build_prints_summary_and_which_file_to_open(make_site: MakeSite) -> None:
+    site = make_site({"content/a.md": article("First"), "content/b.md": article("Second", "2021-05-01")})
+    result = dateline("build", "--site", str(site))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Built 2 articles, ")
+    assert "Open " in result.stdout and "index.html" in result.stdout
+    assert (site / "output/index.html").exists()
+
+
+def test_quiet_build_prints_nothing(make_site: MakeSite) -> None:
+    site = make_site({"content/a.md": article("First")})
+    result = dateline("build", "--site", str(site), "--quiet")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_problems_exit_1_without_traceback(make_site: MakeSite) -> None:
+    site = make_site(
+        {
+            "content/a.md": article("First", date="yesterday"),
+            "content/b.md": article("Second", countries="[Syira]"),
+        }
+    )
+    result = dateline("build", "--site", str(site))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        'content/a.md:3: date: expected a date like 2020-02-18 or 2020-02-18T09:30:00+03:00, got "yesterday"',
+        'content/b.md:4: countries: unknown country "Syira" (did you mean "Syria"?)',
+        "build failed: 2 problems",
+    ]
+    assert "Traceback" not in result.stderr
+
+
+def test_usage_error_exits_2() -> None:
+    result = dateline("build", "--no-such-option")
+    assert result.returncode == 2
+    assert "No such option" in result.stderr
+
+
+def test_missing_site_toml_is_a_clear_error(tmp_path: Path) -> None:
+    result = dateline("build", "--site", str(tmp_path))
+    assert result.returncode == 1
+    assert result.stderr.startswith("site.toml: no site.toml in ")
+
+
+def test_drafts_are_skipped_unless_asked(make_site: MakeSite) -> None:
+    site = make_site({"content/a.md": article("Public"), "content/b.md": article("Unfinished", extra="draft: true\n")})
+    dateline("build", "--site", str(site))
+    assert not (site / "output/2020/02/unfinished").exists()
+    dateline("build", "--site", str(site), "--drafts")
+    assert (site / "output/2020/02/unfinished/index.html").exists()
+
+
+def test_warnings_are_printed_and_strict_fails(make_site: MakeSite) -> None:
+    site = make_site({"content/a.md": article("First", extra="titel: typo\n")})
+    result = dateline("build", "--site", str(site))
+    assert result.returncode == 0
+    assert 'content/a.md:6: warning: titel: unknown field (did you mean "title"?)' in result.stderr
+    strict = dateline("build", "--site", str(site), "--strict")
+    assert strict.returncode == 1
+
+
+def test_offline_flag_writes_relative_links(make_site: MakeSite) -> None:
+    site = make_site({"content/a.md": article("First")})
+    dateline("build", "--site", str(site), "--offline")
+    home = (site / "output/index.html").read_text(encoding="utf-8")
+    assert 'href="countries/index.html"' in home
+    assert 'href="/countries/' not in home
+
+
+def test_version() -> None:
+    result = dateline("--version")
+    assert result.returncode == 0 and "dateline" in result.stdout

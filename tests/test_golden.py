@@ -1,0 +1,95 @@
+"""Golden-tree tests: building a fixture site must give exactly the committed output, byte for byte.
+
+The fixture sites live in ``tests/sites/<site>/`` and their expected output in
+``tests/golden/<site>/<mode>/`` (modes ``clean``, ``offline`` and, for
+``multi``, ``clean-drafts``). The trees are the *complete* output, including
+the default theme's CSS (``assets/style.css``) and ``assets/pygments.css``, so
+any intended change to the generator, the templates or the theme's static
+files makes these tests fail until the trees are regenerated::
+
+    .venv/bin/python tests/regenerate_golden.py
+
+Review ``git diff tests/golden`` afterwards: the diff is the change in output.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import pytest
+from regenerate_golden import GOLDEN, GOLDEN_CASES, build_site, read_tree
+
+MAX_DIFF_LINES = 80
+REGENERATE = "run `.venv/bin/python tests/regenerate_golden.py` if the change is intended"
+
+
+def _tree_mismatch(expected: dict[str, bytes], actual: dict[str, bytes]) -> str | None:
+    """A readable account of how two trees differ, or None when they are identical."""
+    missing = sorted(set(expected) - set(actual))
+    extra = sorted(set(actual) - set(expected))
+    differing = sorted(name for name in set(expected) & set(actual) if expected[name] != actual[name])
+    if not (missing or extra or differing):
+        return None
+    lines = [f"missing files: {missing}", f"extra files: {extra}", f"differing files: {differing}"]
+    for name in differing:
+        try:
+            old, new = expected[name].decode("utf-8"), actual[name].decode("utf-8")
+        except UnicodeDecodeError:
+            continue  # binary: listed above
+        diff = list(
+            difflib.unified_diff(
+                old.splitlines(), new.splitlines(), f"golden/{name}", f"built/{name}", lineterm=""
+            )
+        )
+        if len(diff) > MAX_DIFF_LINES:
+            diff = [*diff[:MAX_DIFF_LINES], f"... ({len(diff) - MAX_DIFF_LINES} more diff lines)"]
+        lines += [f"first differing text file: {name}", *diff]
+        break
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize(("site", "mode"), GOLDEN_CASES, ids=[f"{s}-{m}" for s, m in GOLDEN_CASES])
+def test_build_matches_golden_tree(site: str, mode: str, built_site) -> None:
+    golden = GOLDEN / site / mode
+    assert golden.is_dir(), f"no golden tree at {golden}: {REGENERATE}"
+    mismatch = _tree_mismatch(read_tree(golden), read_tree(built_site(site, mode)))
+    if mismatch:
+        pytest.fail(f"output of {site} ({mode}) differs from {golden}; {REGENERATE}\n{mismatch}")
+
+
+@pytest.mark.parametrize(("site", "mode"), [("multi", "clean"), ("multi", "offline"), ("minimal", "clean")])
+def test_build_is_deterministic(site: str, mode: str, tmp_path: Path) -> None:
+    first = read_tree(build_site(site, mode, tmp_path / "first" / "out"))
+    second = read_tree(build_site(site, mode, tmp_path / "second" / "out"))
+    assert _tree_mismatch(first, second) is None
+
+
+def test_rebuild_into_same_folder_is_identical(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = read_tree(build_site("multi", "clean", out))
+    assert _tree_mismatch(first, read_tree(build_site("multi", "clean", out))) is None
+
+
+def test_drafts_only_add_pages() -> None:
+    """The drafts build has every page of the normal one, plus the draft and its lists."""
+    plain = set(read_tree(GOLDEN / "multi" / "clean"))
+    drafts = set(read_tree(GOLDEN / "multi" / "clean-drafts"))
+    assert plain <= drafts
+    assert "2023/10/synthetic-fixture-draft-unpublished-notes/index.html" in drafts - plain
+    assert "tags/draft-only/index.html" in drafts - plain
+
+
+@pytest.mark.parametrize(
+    ("expected", "actual", "needle"),
+    [
+        ({"a.html": b"x\n"}, {"a.html": b"y\n"}, "-x"),
+        ({"a.html": b"x"}, {}, "missing files: ['a.html']"),
+        ({}, {"b.css": b"x"}, "extra files: ['b.css']"),
+        ({"a.png": b"\xff"}, {"a.png": b"\xfe"}, "differing files: ['a.png']"),
+    ],
+)
+def test_mismatch_report(expected: dict[str, bytes], actual: dict[str, bytes], needle: str) -> None:
+    report = _tree_mismatch(expected, actual)
+    assert report is not None and needle in report
+    assert _tree_mismatch(expected, dict(expected)) is None

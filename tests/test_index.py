@@ -1,0 +1,88 @@
+"""Grouping, ordering, neighbours and URL collisions in the index."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from generator.countries import resolve_country
+from generator.index import build_index
+from generator.model import Article, Country, Period, Tag, Topic
+
+CONFLICT = Topic("conflict", "Conflict")
+REFUGEES = Topic("refugees", "Migration and refugees")
+
+
+def country(name: str) -> Country:
+    found = resolve_country(name)
+    assert found
+    return found
+
+
+def make(slug: str, day: int, *, countries=("Syria",), topics=(CONFLICT,), tags=(), month: int = 1) -> Article:
+    return Article(
+        source_path=f"content/{slug}.md",
+        slug=slug,
+        title=slug.title(),
+        published=datetime(2020, month, day, tzinfo=UTC),
+        has_time=False,
+        updated=None,
+        summary="",
+        source=None,
+        source_url=None,
+        authors=(),
+        credits=(),
+        countries=tuple(country(c) for c in countries),
+        topics=tuple(topics),
+        tags=tuple(Tag(t.lower(), t) for t in tags),
+        language="en",
+        draft=False,
+        body_digest=slug,
+    )
+
+
+def test_articles_newest_first_and_grouped() -> None:
+    a, b, c = make("a", 1), make("b", 2, countries=("Turkey", "Syria"), topics=(REFUGEES,)), make("c", 3, month=2)
+    index, problems = build_index([a, b, c], (CONFLICT, REFUGEES))
+    assert problems == []
+    assert [x.slug for x in index.articles] == ["c", "b", "a"]
+    assert [k.name for k in index.by_country] == ["Syria", "Turkey"]
+    assert [x.slug for x in index.by_country[country("Syria")]] == ["c", "b", "a"]
+    assert list(index.by_topic) == [CONFLICT, REFUGEES]
+    assert [x.slug for x in index.by_country_topic[(country("Turkey"), REFUGEES)]] == ["b"]
+    assert list(index.by_month) == [Period(2020, 2), Period(2020, 1)]
+    assert index.topics_of_country(country("Syria")) == ((CONFLICT, 2), (REFUGEES, 1))
+
+
+def test_previous_is_older_and_next_is_newer() -> None:
+    a, b, c = make("a", 1), make("b", 2), make("c", 3)
+    index, _ = build_index([c, a, b], (CONFLICT,))
+    middle = index.neighbours["content/b.md"]
+    assert (middle.previous, middle.next) == (a, c)
+    assert index.neighbours["content/a.md"].previous is None
+    assert index.neighbours["content/c.md"].next is None
+
+
+def test_related_prefers_shared_tags_then_recency() -> None:
+    base = make("base", 10, tags=("Idlib",))
+    tagged = make("tagged", 1, tags=("Idlib",))
+    near = make("near", 11, countries=("Syria",))
+    far = make("far", 2, countries=("Syria",))
+    other = make("other", 12, countries=("Norway",), topics=(REFUGEES,))
+    index, _ = build_index([base, tagged, near, far, other], (CONFLICT, REFUGEES))
+    related = index.neighbours["content/base.md"].related
+    assert [r.slug for r in related] == ["tagged", "near", "far"]
+
+
+def test_two_articles_claiming_one_url_name_both_files() -> None:
+    first = make("same", 1)
+    second = Article(**{**first.__dict__, "source_path": "content/other.md"})
+    _, problems = build_index([first, second], (CONFLICT,))
+    assert [str(p) for p in problems] == [
+        "content/same.md: slug: 2020/01/same/ is already the URL of content/other.md; give one of them another slug"
+    ]
+
+
+def test_tag_label_is_the_most_common_spelling() -> None:
+    a, b, c = make("a", 1, tags=("Idlib",)), make("b", 2, tags=("Idlib",)), make("c", 3, tags=("idlib",))
+    index, _ = build_index([a, b, c], (CONFLICT,))
+    assert [t.label for t in index.by_tag] == ["Idlib"]
