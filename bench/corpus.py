@@ -356,11 +356,14 @@ def article_paths(site_dir: Path) -> list[Path]:
 
 
 def edit_article(site_dir: Path, n_index: int) -> Path:
-    """Append one sentence to the body of article ``n_index`` (in path order); return its path."""
+    """Append a one-sentence paragraph to article ``n_index`` (in path order); return its path.
+
+    A paragraph of its own, so that a body ending in a table, list or code block stays valid.
+    """
     paths = article_paths(site_dir)
     path = paths[n_index % len(paths)]
     text = path.read_text(encoding="utf-8").rstrip("\n")
-    path.write_text(text + " This sentence was appended by the benchmark edit step.\n", encoding="utf-8")
+    path.write_text(text + "\n\nThis sentence was appended by the benchmark edit step.\n", encoding="utf-8")
     return path
 
 

@@ -9,7 +9,6 @@ bench/peers/README.md says how their sites match a Dateline build.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import math
 import re
@@ -142,30 +141,40 @@ def write_pelican(entries: list[Entry], dest: Path) -> Path:
     return dest
 
 
-def pelican_command(site: Path, output: Path) -> list[str]:
+def pelican_command(site: Path, output: Path, python: str = sys.executable) -> list[str]:
     content, settings, out = (str(p.resolve()) for p in (site / "content", site / "pelicanconf.py", output))
-    return [sys.executable, "-m", "pelican", content, "-s", settings, "-o", out, "-q"]
+    return [python, "-m", "pelican", content, "-s", settings, "-o", out, "-q"]
 
 
 # ---------------------------------------------------------------- availability
 
 
-def available(tool: str) -> str | None:
+def available(tool: str, python: str = sys.executable) -> str | None:
     """Why ``tool`` cannot run here, or None when it can."""
     if tool == "hugo" and shutil.which("hugo") is None:
         return "hugo not found (apt-get install -y hugo)"
-    if tool == "pelican" and importlib.util.find_spec("pelican") is None:
-        return f"pelican not importable by {sys.executable} (pip install pelican)"
+    if tool == "pelican" and _run([python, "-c", "import pelican, markdown"]) is None:
+        return f"pelican or markdown not importable by {python} (pip install pelican markdown)"
     return None
 
 
-def version(tool: str) -> str:
-    if tool == "hugo":
-        command = [shutil.which("hugo") or "hugo", "version"]
-    else:
-        command = [sys.executable, "-m", "pelican", "--version"]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    return done.stdout.strip().splitlines()[0] if done.stdout.strip() else "unknown"
+def version(tool: str, python: str = sys.executable) -> str:
+    command = (
+        [shutil.which("hugo") or "hugo", "version"]
+        if tool == "hugo"
+        else [python, "-m", "pelican", "--version"]
+    )
+    text = _run(command)
+    return text.strip().splitlines()[0] if text and text.strip() else "unknown"
+
+
+def _run(command: list[str]) -> str | None:
+    """The command's standard output, or None when it fails or cannot start."""
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+    except OSError:
+        return None
+    return done.stdout if done.returncode == 0 else None
 
 
 # ---------------------------------------------------------------- output checks
@@ -282,6 +291,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("dest", type=Path, help="folder for <tool>/ sites and <tool>-output/")
     parser.add_argument("--tool", choices=(*TOOLS, "both"), default="both")
     parser.add_argument("--build", action="store_true", help="also build each site (untimed) and check it")
+    parser.add_argument("--pelican-python", default=sys.executable, help="Python that has pelican installed")
     args = parser.parse_args(argv)
     entries = read_entries(args.site_dir)
     for tool in TOOLS if args.tool == "both" else (args.tool,):
@@ -292,7 +302,10 @@ def main(argv: list[str] | None = None) -> None:
             output = args.dest / f"{tool}-output"
             shutil.rmtree(output, ignore_errors=True)
             cache = args.dest / "hugo-cache"
-            command = hugo_command(site, output, cache) if tool == "hugo" else pelican_command(site, output)
+            if tool == "hugo":
+                command = hugo_command(site, output, cache)
+            else:
+                command = pelican_command(site, output, args.pelican_python)
             subprocess.run(command, check=True)
             print(f"{tool}: {check_output(tool, output, Expected.of(entries)).describe()}")
 

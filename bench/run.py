@@ -50,7 +50,8 @@ class Result:
         if self.error:
             return f"{head} FAILED: {self.error}"
         numbers = f"{self.seconds:7.1f} s {self.max_rss_mib:6.0f} MB {self.ms_per_article:6.2f} ms/article"
-        extra = f"  tree {self.tree_rss_mib:.0f} MB" if self.tree_rss_mib != self.max_rss_mib else ""
+        shown = (self.tree_rss_mib or 0) > 1.05 * (self.max_rss_mib or 0)
+        extra = f"  tree {self.tree_rss_mib:.0f} MB" if shown else ""
         pages = f"  {self.html_files} html / {self.files} files"
         return f"{head}{numbers}{extra}{pages}" + (f"  [{self.check}]" if self.check else "")
 
@@ -161,18 +162,19 @@ def peer_site(tool: str, layout: Layout, entries: list[peers.Entry]) -> Path:
     return writer(entries, layout.site(tool))
 
 
-def peer_command(tool: str, layout: Layout, site: Path) -> list[str]:
+def peer_command(tool: str, layout: Layout, site: Path, python: str) -> list[str]:
     if tool == "hugo":
         return peers.hugo_command(site, layout.output(tool), layout.cache(tool))
-    return peers.pelican_command(site, layout.output(tool))
+    return peers.pelican_command(site, layout.output(tool), python)
 
 
-def run_peer(tool: str, layout: Layout, entries: list[peers.Entry], expected: peers.Expected) -> list[Result]:
-    reason = peers.available(tool)
+def run_peer(tool: str, layout: Layout, entries: list[peers.Entry], python: str) -> list[Result]:
+    reason = peers.available(tool, python)
     if reason:
         print(f"{tool:<8}  n={layout.n:<6} skipped: {reason}", flush=True)
         return []
     site, output = peer_site(tool, layout, entries), layout.output(tool)
+    expected = peers.Expected.of(entries)
     results: list[Result] = []
     for scenario in PEER_SCENARIOS[tool]:
         if scenario == "cold":
@@ -180,7 +182,12 @@ def run_peer(tool: str, layout: Layout, entries: list[peers.Entry], expected: pe
             shutil.rmtree(layout.cache(tool), ignore_errors=True)
         log = layout.log(tool, scenario)
         result = to_result(
-            tool, layout.n, scenario, measure(peer_command(tool, layout, site), site, log), output, log
+            tool,
+            layout.n,
+            scenario,
+            measure(peer_command(tool, layout, site, python), site, log),
+            output,
+            log,
         )
         if not result.error:
             result.check = peers.check_output(tool, output, expected).describe()
@@ -189,10 +196,9 @@ def run_peer(tool: str, layout: Layout, entries: list[peers.Entry], expected: pe
     return results
 
 
-def run_peers(layout: Layout, pristine: Path) -> list[Result]:
+def run_peers(layout: Layout, pristine: Path, python: str) -> list[Result]:
     entries = peers.read_entries(pristine)
-    expected = peers.Expected.of(entries)
-    return [r for tool in peers.TOOLS for r in run_peer(tool, layout, entries, expected)]
+    return [r for tool in peers.TOOLS for r in run_peer(tool, layout, entries, python)]
 
 
 # ---------------------------------------------------------------- reporting
@@ -234,10 +240,11 @@ def markdown_table(results: list[Result]) -> str:
     return "\n".join(rows)
 
 
-def environment(with_peers: bool) -> dict[str, str]:
+def environment(with_peers: bool, python: str) -> dict[str, str]:
     info = {"python": platform.python_version(), "machine": platform.machine(), "cpus": str(_cpus())}
     if with_peers:
-        info.update({tool: peers.version(tool) for tool in peers.TOOLS if peers.available(tool) is None})
+        tools = [tool for tool in peers.TOOLS if peers.available(tool, python) is None]
+        info.update({tool: peers.version(tool, python) for tool in tools})
     return info
 
 
@@ -274,6 +281,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip-dateline", action="store_true", help="time the peers only")
     parser.add_argument("--workdir", type=Path, default=REPO_ROOT / "bench" / "work")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--pelican-python", default=sys.executable, help="Python with pelican installed (default: this one)"
+    )
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
     args = parser.parse_args(argv)
     args.sizes = [int(size) for size in args.sizes.split(",") if size]
@@ -294,8 +304,8 @@ def main(argv: list[str] | None = None) -> None:
         if not args.skip_dateline:
             results += run_dateline(layout, pristine, args.scenarios)
         if args.peers:
-            results += run_peers(layout, pristine)
-    report(results, environment(args.peers), args.json)
+            results += run_peers(layout, pristine, args.pelican_python)
+    report(results, environment(args.peers, args.pelican_python), args.json)
 
 
 if __name__ == "__main__":

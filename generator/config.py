@@ -104,6 +104,8 @@ _TOML_WORDING = {
     "Cannot overwrite a value": "this key is already set above",
     "Illegal character '\\n'": 'a quoted value is not closed: add the missing " at the end of the line',
     "Unterminated string": "a quoted value is not closed: add the missing closing quote",
+    "Unclosed array": 'a [list] is not closed: add the missing "]"',
+    "Unclosed inline table": 'a {table} is not closed: add the missing "}"',
     "Invalid value": 'this value is not valid: put text in quotes, like title = "My title"',
 }
 
@@ -202,6 +204,9 @@ def _topics(raw: list[Any], text: str, problems: list[Diagnostic]) -> tuple[Topi
             if key not in _TOPIC_KEYS:
                 hint = difflib.get_close_matches(key, _TOPIC_KEYS, n=1)
                 suffix = f' (did you mean "{hint[0]}"?)' if hint else ""
+                if key in _KEYS:
+                    # TOML puts every line after a [[topics]] header into that topic.
+                    suffix = f"; site-wide settings like {key} must come before the first [[topics]]"
                 problems.append(Diagnostic(CONFIG_NAME, line, f"{where}.{key}: unknown setting{suffix}"))
         slug, label = entry.get("slug"), entry.get("label")
         description = entry.get("description", "")

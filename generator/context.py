@@ -26,6 +26,7 @@ from generator.views import (
 
 STYLESHEETS = ("style.css", "pygments.css")
 WORDS_PER_MINUTE = 230
+_RTL_LANGUAGES = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "ku", "ps", "sd", "ug", "ur", "yi"})
 _NAV = (
     ("Home", urls.home(), ("home",)),
     ("Countries", urls.countries(), ("countries", "country", "country_topic")),
@@ -64,6 +65,11 @@ def page_view(ctx: Context, route: Route) -> PageView:
     return maker(ctx, route)
 
 
+def direction(language: str) -> str:
+    """The writing direction of a language code (``ar``, ``fa-AF``)."""
+    return "rtl" if language.split("-")[0].lower() in _RTL_LANGUAGES else "ltr"
+
+
 def _linker(ctx: Context, route: Route) -> Callable[..., str]:
     # Clean links are absolute paths, so the 404 page works at whatever URL it is served.
     return lambda target, fragment="": ctx.links.url(target, source=route.path, fragment=fragment)
@@ -81,6 +87,7 @@ def _base(ctx: Context, route: Route, title: str, description: str = "", **field
         head_title=head,
         description=description,
         language=ctx.config.language,
+        direction=direction(ctx.config.language),
         canonical_url=ctx.links.absolute(route.path),
         articles=tuple(_card(ctx, route, a) for a in route.articles),
         pagination=_pagination(ctx, route),
@@ -194,7 +201,7 @@ def _article(ctx: Context, route: Route) -> PageView:
         (f"{article.published:%B}", urls.period(Period(article.published.year, article.published.month))),
         (article.title, route.path),
     )
-    return replace(page, language=article.language, breadcrumbs=crumbs)
+    return replace(page, language=article.language, direction=direction(article.language), breadcrumbs=crumbs)
 
 
 def _index_page(ctx: Context, route: Route) -> PageView:

@@ -130,9 +130,8 @@ def _yaml_fields(path: str, block: str) -> dict[str, _Field]:
     try:
         root = yaml.compose(block, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 2 if mark else 1
-        raise _Problems([Diagnostic(path, line, f"YAML syntax error: {exc.problem or exc}")]) from None
+        line, message = _yaml_problem(exc, block)
+        raise _Problems([Diagnostic(path, line, f"YAML syntax error: {message}")]) from None
     except yaml.YAMLError as exc:
         raise _Problems([Diagnostic(path, 1, f"YAML error: {exc}")]) from None
     if root is None:
@@ -160,6 +159,41 @@ def _yaml_fields(path: str, block: str) -> dict[str, _Field]:
     if problems:
         raise _Problems(problems)
     return fields
+
+
+# libyaml's wording names parser states ("flow sequence", "token"); writers need the fix instead.
+# For these, the line reported is where the unclosed value opened rather than where parsing gave up.
+_YAML_CONTEXTS = {
+    "while scanning a quoted scalar": "a quoted value is not closed: add the missing closing quote",
+    "while parsing a flow sequence": 'a [list] is not closed: add the missing "]" or a "," between items',
+    "while parsing a flow mapping": 'a {table} is not closed: add the missing "}" or a "," between items',
+}
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError, block: str) -> tuple[int, str]:
+    """The file line and a readable message for a YAML syntax error in the front matter ``block``."""
+    mark = exc.problem_mark or exc.context_mark
+    message = exc.problem or str(exc)
+    lines = block.split("\n")
+    text = lines[mark.line] if mark and mark.line < len(lines) else ""
+    if exc.context in _YAML_CONTEXTS and exc.context_mark:
+        message, mark = _YAML_CONTEXTS[exc.context], exc.context_mark
+    elif message.startswith("mapping values are not allowed") and text[:1].isspace():
+        message = "this line is indented, but the line above already has a value: remove the indent"
+    elif message.startswith("mapping values are not allowed"):
+        message = 'a ": " inside a value: put the whole value in quotes, like title: "Breaking: talks resume"'
+    elif message == "did not find expected key":
+        message = (
+            'this is not a "key: value" line: check its quotes (a value that starts with one ends with it)'
+        )
+    elif message.startswith("found character that cannot start any token") and mark:
+        char = text[mark.column : mark.column + 1]
+        if char == "\t":
+            message = "a tab is used for indenting: YAML needs spaces"
+        elif char:
+            message = f'a value cannot start with "{char}": put the whole value in quotes'
+    # Marks count from 0 in the block, which starts on the file's second line.
+    return (mark.line + 2 if mark else 1), message
 
 
 def _plain(node: yaml.Node, seen: set[int], depth: int) -> tuple[Any, tuple[int, ...]]:
@@ -362,9 +396,14 @@ class _Validator:
             topic = by_name.get(value.lower()) or by_name.get(slugify(value))
             if topic is None:
                 hint = difflib.get_close_matches(value.lower(), list(by_name), n=1)
-                suffix = f' (did you mean "{by_name[hint[0]].slug}"?)' if hint else ""
-                known = "" if self.config.topics else " (site.toml defines no [[topics]])"
-                self.error("topics", f'unknown topic "{value}"{suffix}{known}', line)
+                if hint:
+                    suffix = f' (did you mean "{by_name[hint[0]].slug}"?)'
+                elif self.config.topics:
+                    # With no close match, the writer needs the vocabulary itself rather than a guess.
+                    suffix = f" (site.toml lists: {', '.join(t.slug for t in self.config.topics)})"
+                else:
+                    suffix = " (site.toml defines no [[topics]])"
+                self.error("topics", f'unknown topic "{value}"{suffix}', line)
             elif topic not in found:
                 found.append(topic)
         return tuple(found)
@@ -373,7 +412,9 @@ class _Validator:
         field = self.fields.get("tags")
         found: dict[str, Tag] = {}
         for i, value in enumerate(self.texts("tags")):
-            slug = slugify(value, allow_unicode=True, max_length=MAX_SLUG)
+            # Turkish "İ" lower-cases to "i" plus a combining dot, which slugify turns into a
+            # hyphen ("i-stanbul"); as "I" it gives "istanbul", the same tag as "Istanbul".
+            slug = slugify(value.replace("İ", "I"), allow_unicode=True, max_length=MAX_SLUG)
             if not slug:
                 line = field.item_lines[i] if field and i < len(field.item_lines) else None
                 self.error("tags", f'tag "{value}" has no letters or digits', line)

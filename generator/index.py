@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from generator import urls
+from generator.countries import name_order
 from generator.errors import Diagnostic
 from generator.model import Article, Country, Period, Related, Tag, Topic
 
@@ -71,11 +72,12 @@ def build_index(
     tags = {slug: Tag(slug, _label(tag_labels[slug])) for slug in by_tag}
     index = SiteIndex(
         articles=tuple(ordered),
-        by_country={c: tuple(by_country[c]) for c in sorted(by_country, key=lambda c: c.name)},
+        by_country={c: tuple(by_country[c]) for c in sorted(by_country, key=name_order)},
         by_topic={t: tuple(by_topic[t]) for t in sorted(by_topic, key=lambda t: rank.get(t.slug, 0))},
         by_tag={tags[s]: tuple(by_tag[s]) for s in sorted(by_tag)},
         by_country_topic={
-            k: tuple(by_pair[k]) for k in sorted(by_pair, key=lambda k: (k[0].name, rank.get(k[1].slug, 0)))
+            k: tuple(by_pair[k])
+            for k in sorted(by_pair, key=lambda k: (name_order(k[0]), rank.get(k[1].slug, 0)))
         },
         by_year={p: tuple(by_year[p]) for p in sorted(by_year, key=lambda p: p.year, reverse=True)},
         by_month={

@@ -103,6 +103,7 @@ class PageView:
     head_title: str  # the <title>
     description: str
     language: str
+    direction: str  # "rtl" for right-to-left languages, else "ltr"
     canonical_url: str
     breadcrumbs: tuple[Link, ...] = ()
     articles: tuple[ArticleCard, ...] = ()

@@ -15,10 +15,13 @@ Review ``git diff tests/golden`` afterwards: the diff is the change in output.
 from __future__ import annotations
 
 import difflib
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from regenerate_golden import GOLDEN, GOLDEN_CASES, build_site, read_tree
+from regenerate_golden import GOLDEN, GOLDEN_CASES, SITES, build_site, read_tree
 
 MAX_DIFF_LINES = 80
 REGENERATE = "run `.venv/bin/python tests/regenerate_golden.py` if the change is intended"
@@ -71,10 +74,29 @@ def test_rebuild_into_same_folder_is_identical(tmp_path: Path) -> None:
     assert _tree_mismatch(first, read_tree(build_site("multi", "clean", out))) is None
 
 
-def test_drafts_only_add_pages() -> None:
+@pytest.mark.parametrize("seed", ["1", "4242"])
+def test_cli_build_with_other_hash_seed_is_identical(seed: str, tmp_path: Path, built_site) -> None:
+    """A separate process (other set/dict hash order, the command line) writes the same offline tree."""
+    out = tmp_path / "out"
+    command = [
+        sys.executable,
+        "-m",
+        "generator",
+        "build",
+        "--site",
+        str(SITES["multi"]),
+        "--output",
+        str(out),
+    ]
+    env = {**os.environ, "PYTHONHASHSEED": seed}
+    subprocess.run([*command, "--offline", "--quiet"], check=True, env=env, capture_output=True)
+    assert _tree_mismatch(read_tree(built_site("multi", "offline")), read_tree(out)) is None
+
+
+def test_drafts_only_add_pages(built_site) -> None:
     """The drafts build has every page of the normal one, plus the draft and its lists."""
-    plain = set(read_tree(GOLDEN / "multi" / "clean"))
-    drafts = set(read_tree(GOLDEN / "multi" / "clean-drafts"))
+    plain = set(read_tree(built_site("multi", "clean")))
+    drafts = set(read_tree(built_site("multi", "clean-drafts")))
     assert plain <= drafts
     assert "2023/10/synthetic-fixture-draft-unpublished-notes/index.html" in drafts - plain
     assert "tags/draft-only/index.html" in drafts - plain
