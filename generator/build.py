@@ -1,36 +1,40 @@
 """The only orchestrator: the order of stages is the order of statements in :func:`build`.
 
-config -> sources -> front matter -> bodies -> index -> routes -> render -> write.
+config -> sources -> front matter and bodies -> index -> routes -> render -> write.
 Everything is read and checked before anything is written, and the output
 folder is replaced in one step at the end.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import shutil
 import sys
+import tempfile
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import jinja2
 from tqdm import tqdm
 
-from generator import urls
+from generator import __version__, urls
+from generator.cache import CACHE_DIR, BodyReader, BuildCache, open_cache
 from generator.config import LinkMode, SiteConfig, load_config
 from generator.context import Context
 from generator.errors import BuildFailed, Diagnostic, raise_if_errors
-from generator.frontmatter import FrontMatter, parse_front_matter
 from generator.index import build_index
-from generator.markdown import MARKDOWN_SETTINGS_VERSION, pygments_css, render_markdown
-from generator.model import Article, RenderedBody, Source
-from generator.output import OutsideOutput, Staging, copy_tree, output_lock
-from generator.render import render_route
+from generator.markdown import MARKDOWN_SETTINGS_VERSION, pygments_css
+from generator.output import OutputWriter, OutsideOutput, digest_of, output_lock
+from generator.parse import read_articles
+from generator.render import fingerprint, render_routes
 from generator.routes import Route, build_routes
-from generator.sources import find_sources, read_source
+from generator.sources import find_sources, rel
 from generator.templates import TemplateSet, load_templates, theme_dir
 from generator.urls import Links
+from generator.workers import default_jobs
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ class BuildOptions:
     drafts: bool = False
     strict: bool = False
     progress: bool = False
+    cache: bool = True  # False: a throw-away cache, as if building for the first time
+    jobs: int = 0  # worker processes; 0 means one per core
 
 
 @dataclass(frozen=True)
@@ -47,97 +53,81 @@ class BuildResult:
     config: SiteConfig
     articles: int
     pages: int
-    files_changed: int
-    files_unchanged: int
+    parsed: int  # content files read and parsed (not found in the cache)
+    bodies_rendered: int
+    pages_rendered: int
+    files_written: int
+    files_linked: int
     seconds: float
     warnings: tuple[Diagnostic, ...]
+    timings: tuple[tuple[str, float], ...] = field(default=())
 
 
 def build(site: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
     """Build the site in ``site`` and swap it into its output folder; raises BuildFailed on problems."""
-    started = time.perf_counter()
+    clock = _Clock()
+    jobs = options.jobs or default_jobs()
     config = load_config(site, output=options.output, links=options.links)
-    paths, problems = find_sources(config.root, config.content_dir)
-    sources, read_problems = _read(config.root, paths)
-    matters, fm_problems = _front_matter(sources, config)
-    problems += read_problems + fm_problems
-    if not options.drafts:
-        matters = [(s, fm) for s, fm in matters if not fm.draft]
-    bodies = {_body_key(fm): render_markdown(fm.body) for _, fm in matters}
-    articles = [_article(source, fm, bodies[_body_key(fm)]) for source, fm in matters]
-    index, index_problems = build_index(articles, config.topics)
-    problems += index_problems
-    _stop_on_errors(problems, options.strict)
-    routes = build_routes(index, config.page_size)
-    templates = load_templates(config.root)
-    ctx = Context(config, index, Links(config.links, config.base_url), lambda a: bodies[a.body_digest])
-    with output_lock(config.output_dir):
-        staging = Staging(config.output_dir)
-        try:
-            _write_site(staging, templates, ctx, routes, options.progress)
-            staging.commit()
-        except BaseException:
-            staging.discard()
-            raise
+    with output_lock(config.output_dir), _cache(config, options.cache) as cache:
+        clock.lap("config")
+        paths, problems = find_sources(config.root, config.content_dir)
+        clock.lap("sources")
+        parsed = read_articles(config, paths, cache, jobs)
+        problems += parsed.problems
+        articles = [a for a in parsed.articles if options.drafts or not a.draft]
+        clock.lap("front matter and bodies")
+        index, index_problems = build_index(articles, config.topics)
+        problems += index_problems
+        _stop_on_errors(problems, options.strict)
+        clock.lap("index")
+        routes = build_routes(index, config.page_size)
+        templates = load_templates(config.root)
+        ctx = Context(config, index, Links(config.links, config.base_url), BodyReader(cache.path))
+        clock.lap("routes")
+        writer = OutputWriter(config.output_dir, cache)
+        rendered = _write_pages(writer, templates, ctx, routes, jobs, options.progress)
+        _write_assets(writer, config)
+        clock.lap("render and write")
+        writer.commit()
+        ctx.body.close()  # type: ignore[attr-defined]
+        clock.lap("swap")
     return BuildResult(
         config=config,
         articles=len(index.articles),
         pages=len(routes),
-        files_changed=staging.changed,
-        files_unchanged=staging.unchanged,
-        seconds=time.perf_counter() - started,
+        parsed=parsed.read,
+        bodies_rendered=parsed.rendered,
+        pages_rendered=rendered,
+        files_written=writer.written,
+        files_linked=writer.linked,
+        seconds=clock.total(),
         warnings=tuple(p for p in problems if p.severity == "warning"),
+        timings=tuple(clock.laps),
     )
 
 
-def _read(root: Path, paths: list[Path]) -> tuple[list[Source], list[Diagnostic]]:
-    sources: list[Source] = []
-    problems: list[Diagnostic] = []
-    for path in paths:
-        result = read_source(root, path)
-        (problems if isinstance(result, Diagnostic) else sources).append(result)  # type: ignore[arg-type]
-    return sources, problems
+def clean(site: Path) -> list[Path]:
+    """Remove what builds leave behind: the output folder, its twin and the cache. Returns what went."""
+    config = load_config(site)
+    removed: list[Path] = []
+    with output_lock(config.output_dir):
+        twin = OutputWriter.twin_of(config.output_dir)
+        for path in (config.output_dir, twin, config.root / CACHE_DIR):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+                removed.append(path)
+    return removed
 
 
-def _front_matter(
-    sources: Iterable[Source], config: SiteConfig
-) -> tuple[list[tuple[Source, FrontMatter]], list[Diagnostic]]:
-    matters: list[tuple[Source, FrontMatter]] = []
-    problems: list[Diagnostic] = []
-    for source in sources:
-        matter, found = parse_front_matter(source, config)
-        problems += found
-        if matter is not None:
-            matters.append((source, matter))
-    return matters, problems
-
-
-def _body_key(fm: FrontMatter) -> str:
-    """Bodies are keyed by their text and the rendering settings, so a cache can reuse them."""
-    return hashlib.sha256(f"{MARKDOWN_SETTINGS_VERSION}\0{fm.body}".encode()).hexdigest()
-
-
-def _article(source: Source, fm: FrontMatter, body: RenderedBody) -> Article:
-    return Article(
-        source_path=source.path,
-        slug=fm.slug,
-        title=fm.title,
-        published=fm.published,
-        has_time=fm.has_time,
-        updated=fm.updated,
-        summary=fm.summary or body.summary,
-        source=fm.source,
-        source_url=fm.source_url,
-        authors=fm.authors,
-        credits=fm.credits,
-        countries=fm.countries,
-        topics=fm.topics,
-        tags=fm.tags,
-        language=fm.language,
-        draft=fm.draft,
-        body_digest=_body_key(fm),
-        word_count=len(body.text.split()),
-    )
+@contextlib.contextmanager
+def _cache(config: SiteConfig, enabled: bool) -> Iterator[BuildCache]:
+    with contextlib.ExitStack() as stack:
+        scratch = (
+            None if enabled else Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dateline-")))
+        )
+        cache = open_cache(config.root, scratch)
+        stack.callback(cache.close)
+        yield cache
 
 
 def _stop_on_errors(problems: list[Diagnostic], strict: bool) -> None:
@@ -146,49 +136,87 @@ def _stop_on_errors(problems: list[Diagnostic], strict: bool) -> None:
     raise_if_errors(problems)
 
 
-def _write_site(
-    staging: Staging, templates: TemplateSet, ctx: Context, routes: tuple[Route, ...], progress: bool
-) -> None:
+def _page_settings(config: SiteConfig) -> str:
+    """Everything besides a route's own inputs and its templates that every page depends on."""
+    data = repr((__version__, jinja2.__version__, MARKDOWN_SETTINGS_VERSION, config))
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+def _write_pages(
+    writer: OutputWriter,
+    templates: TemplateSet,
+    ctx: Context,
+    routes: tuple[Route, ...],
+    jobs: int,
+    progress: bool,
+) -> int:
+    """Render the pages whose inputs changed and hand every page to the writer; returns pages rendered."""
+    settings = _page_settings(ctx.config)
+    prints: dict[str, str] = {}
+    stale: list[Route] = []
+    try:
+        templates.digest("base.html")
+        for route in routes:
+            prints[route.path] = fingerprint(templates, ctx, route, settings)
+    except jinja2.TemplateError as exc:
+        raise BuildFailed([templates.diagnostic(exc, "")]) from None
     problems: list[Diagnostic] = []
-    failed_templates: set[str] = set()
-    items: Iterable[Route] = routes
-    if progress:
-        items = tqdm(routes, desc="Rendering", unit="page", file=sys.stderr, leave=False)
-    for route in items:
-        if route.template in failed_templates:
-            continue  # one message per broken template, not one per page
-        try:
-            data = render_route(templates, ctx, route)
-        except (jinja2.TemplateError, RecursionError, TypeError, AttributeError, ValueError) as exc:
-            failed_templates.add(route.template)
-            problems.append(templates.diagnostic(exc, route.template))
-            continue
-        _write(staging, route.path, data, problems)
-    _write_assets(staging, ctx, problems)
+    with _writing(problems):
+        for route in routes:
+            if writer.known(route.path, prints[route.path]):
+                writer.put(route.path, prints[route.path], None)
+            else:
+                stale.append(route)
+        results = render_routes(templates, ctx, stale, jobs)
+        if progress and len(stale) > 200:
+            results = tqdm(
+                results, total=len(stale), desc="Rendering", unit="page", file=sys.stderr, leave=False
+            )
+        for route, data in results:
+            if isinstance(data, Diagnostic):
+                if data not in problems:
+                    problems.append(data)
+            elif not problems:
+                writer.put(route.path, prints[route.path], data)
+    raise_if_errors(problems)
+    return len(stale)
+
+
+def _write_assets(writer: OutputWriter, config: SiteConfig) -> None:
+    problems: list[Diagnostic] = []
+    with _writing(problems):
+        # The site's templates/static files override the default theme's of the same name.
+        theme_files = _static_files(theme_dir() / "static")
+        site_files = _static_files(config.templates_dir / "static")
+        for name, path in sorted((theme_files | site_files).items()):
+            _put_file(writer, urls.asset(name), path)
+        css = pygments_css().encode()
+        writer.put(urls.asset("pygments.css"), digest_of(css), css)
+        for name, path in sorted(_static_files(config.static_dir).items()):
+            _put_file(writer, name, path)
     raise_if_errors(problems)
 
 
-def _write(staging: Staging, path: str, data: bytes, problems: list[Diagnostic]) -> None:
+def _put_file(writer: OutputWriter, target: str, path: Path) -> None:
+    """Copy a static file, read only when its size or modification time changed."""
+    st = path.stat()
+    stamp = f"file:{st.st_size}:{st.st_mtime_ns}"
+    writer.put(target, stamp, None if writer.known(target, stamp) else path.read_bytes())
+
+
+@contextlib.contextmanager
+def _writing(problems: list[Diagnostic]) -> Iterator[None]:
+    """Turn a failed write into a message: the live output folder is untouched either way."""
     try:
-        staging.write(path, data)
-    except OutsideOutput:
-        problems.append(Diagnostic(path, None, "refusing to write outside the output folder"))
+        yield
+    except OutsideOutput as exc:
+        problems.append(Diagnostic(str(exc), None, "refusing to write outside the output folder"))
     except FileExistsError as exc:
-        problems.append(Diagnostic(path, None, str(exc)))
+        problems.append(Diagnostic("output", None, str(exc)))
     except OSError as exc:
-        raise BuildFailed(
-            [Diagnostic(path, None, f"cannot write the output: {exc.strerror or exc}")]
-        ) from None
-
-
-def _write_assets(staging: Staging, ctx: Context, problems: list[Diagnostic]) -> None:
-    # The site's templates/static files override the default theme's of the same name.
-    theme_files = _static_files(theme_dir() / "static")
-    site_files = _static_files(ctx.config.templates_dir / "static")
-    for name, path in sorted((theme_files | site_files).items()):
-        _write(staging, urls.asset(name), path.read_bytes(), problems)
-    _write(staging, urls.asset("pygments.css"), pygments_css().encode(), problems)
-    problems += copy_tree(staging, ctx.config.static_dir, "")
+        where = rel(Path.cwd(), Path(exc.filename)) if exc.filename else "output"
+        problems.append(Diagnostic(where, None, f"cannot write the output: {exc.strerror or exc}"))
+    raise_if_errors(problems)
 
 
 def _static_files(folder: Path) -> dict[str, Path]:
@@ -196,6 +224,22 @@ def _static_files(folder: Path) -> dict[str, Path]:
         return {}
     return {
         p.relative_to(folder).as_posix(): p
-        for p in folder.rglob("*")
+        for p in sorted(folder.rglob("*"))
         if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     }
+
+
+class _Clock:
+    """Wall time per stage, for --profile."""
+
+    def __init__(self) -> None:
+        self.start = self.last = time.perf_counter()
+        self.laps: list[tuple[str, float]] = []
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps.append((name, now - self.last))
+        self.last = now
+
+    def total(self) -> float:
+        return time.perf_counter() - self.start

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from generator import __version__
-from generator.build import BuildOptions, BuildResult, build
+from generator.build import BuildOptions, BuildResult, build, clean
 from generator.errors import DatelineError
 
 _SITE = click.option(
@@ -38,9 +38,22 @@ def cli() -> None:
 )
 @click.option("--drafts", is_flag=True, help="Include articles marked draft: true.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--no-cache", is_flag=True, help="Ignore the build cache and build everything anew.")
+@click.option(
+    "-j", "--jobs", type=click.IntRange(min=0), default=0, help="Worker processes (default: one per core)."
+)
+@click.option("--profile", is_flag=True, help="Print the time each stage took.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but problems.")
 def build_command(
-    site: Path, output: Path | None, offline: bool, drafts: bool, strict: bool, quiet: bool
+    site: Path,
+    output: Path | None,
+    offline: bool,
+    drafts: bool,
+    strict: bool,
+    no_cache: bool,
+    jobs: int,
+    profile: bool,
+    quiet: bool,
 ) -> None:
     """Build the site into its output folder."""
     options = BuildOptions(
@@ -49,12 +62,25 @@ def build_command(
         drafts=drafts,
         strict=strict,
         progress=not quiet and sys.stderr.isatty(),
+        cache=not no_cache,
+        jobs=jobs,
     )
     result = _run(lambda: build(site, options))
     for warning in result.warnings:
         click.echo(str(warning), err=True)
+    if profile:
+        for stage, seconds in result.timings:
+            click.echo(f"{stage:>24}  {seconds:8.3f} s", err=True)
     if not quiet:
         click.echo(_summary(result))
+
+
+@cli.command("clean")
+@_SITE
+def clean_command(site: Path) -> None:
+    """Remove the output folder, its hidden twin and the build cache."""
+    for path in _run(lambda: clean(site)):
+        click.echo(f"removed {path}")
 
 
 def _run(action):  # noqa: ANN001, ANN202 - a thin wrapper for any command's action
@@ -76,10 +102,15 @@ def _summary(result: BuildResult) -> str:
     except ValueError:
         shown = out
     articles = "article" if result.articles == 1 else "articles"
-    return (
+    changed = result.files_written + result.files_linked
+    line = (
         f"Built {result.articles} {articles}, {result.pages} pages in {result.seconds:.2f} s "
-        f"({result.files_changed} files written, {result.files_unchanged} unchanged). "
-        f"Open {shown / 'index.html'}"
+        f"({result.pages_rendered} pages rendered, {changed} files changed)."
+    )
+    if result.config.links == "offline":
+        return f"{line} Open {shown / 'index.html'} in a browser."
+    return (
+        f"{line} Publish {shown}/ at {result.config.base_url} (or build with --offline to read it from disk)."
     )
 
 

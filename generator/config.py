@@ -86,11 +86,18 @@ def load_config(root: Path, *, output: Path | None = None, links: LinkMode | Non
     root = root.resolve()
     path = root / CONFIG_NAME
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError([Diagnostic(CONFIG_NAME, None, f"no {CONFIG_NAME} in {root}")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([Diagnostic(CONFIG_NAME, None, f"cannot read: {exc}")]) from None
+    except OSError as exc:
+        raise ConfigError([Diagnostic(CONFIG_NAME, None, f"cannot read: {exc.strerror or exc}")]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        # Worded as for articles (sources.read_source): the line, the byte, and what to do.
+        line = raw[: exc.start].count(b"\n") + 1
+        message = f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
+        raise ConfigError([Diagnostic(CONFIG_NAME, line, message)]) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

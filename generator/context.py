@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from markupsafe import Markup
 
@@ -360,3 +361,42 @@ _MAKERS: dict[str, Callable[[Context, Route], PageView]] = {
     "month": _period,
     "404": _not_found,
 }
+
+
+def page_inputs(ctx: Context, route: Route) -> tuple[object, ...]:
+    """Everything of the index that the page of ``route`` shows, as plain comparable data.
+
+    Two builds that give a route equal inputs (with the same settings and
+    templates) render byte-identical pages, so an unchanged page is not
+    rendered again. Each kind lists exactly what its view maker above reads.
+    """
+    index = ctx.index
+    digest = index.cards
+    shown = tuple(digest[a.source_path] for a in route.articles)
+    pages = (route.pagination.number, route.pagination.paths) if route.pagination else None
+    subject = repr(route.subject)  # an article page shows all of its article, body digest included
+    common = (route.path, route.kind, subject, route.total, pages, shown)
+    if route.kind == "article":
+        assert isinstance(route.subject, Article)
+        near = index.neighbours[route.subject.source_path]
+        linked = (near.previous, near.next, *near.related)
+        return (*common, tuple(digest[a.source_path] if a else None for a in linked))
+    if route.kind == "home":
+        return (*common, _counts(index.by_country), _counts(index.by_topic))
+    if route.kind in ("countries", "topics", "tags"):
+        groups = {"countries": index.by_country, "topics": index.by_topic, "tags": index.by_tag}
+        return (*common, _counts(groups[route.kind]))
+    if route.kind in ("country", "country_topic"):
+        country = route.subject if isinstance(route.subject, Country) else route.subject[0]  # type: ignore[index]
+        return (*common, index.topics_of_country(country))
+    if route.kind == "topic":
+        assert isinstance(route.subject, Topic)
+        return (*common, index.countries_of_topic(route.subject))
+    if route.kind in ("archive", "year"):
+        year = route.subject.year if isinstance(route.subject, Period) else None
+        return (*common, tuple((p, len(a)) for p, a in index.by_month.items() if year in (None, p.year)))
+    return common
+
+
+def _counts(groups: Mapping[Any, tuple[Article, ...]]) -> tuple[tuple[object, int], ...]:
+    return tuple((key, len(articles)) for key, articles in groups.items())

@@ -6,6 +6,7 @@ The index holds metadata only; rendered bodies live in the body store.
 from __future__ import annotations
 
 import bisect
+import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ class SiteIndex:
     by_year: Mapping[Period, tuple[Article, ...]]
     by_month: Mapping[Period, tuple[Article, ...]]
     neighbours: Mapping[str, Related]  # by source path
+    cards: Mapping[str, str]  # by source path: a hash of what lists and links show of the article
 
     def topics_of_country(self, country: Country) -> tuple[tuple[Topic, int], ...]:
         return tuple((t, len(arts)) for (c, t), arts in self.by_country_topic.items() if c == country)
@@ -85,8 +87,15 @@ def build_index(
             for p in sorted(by_month, key=lambda p: (p.year, p.month or 0), reverse=True)
         },
         neighbours=_neighbours(ordered),
+        cards={a.source_path: _card_digest(a) for a in ordered},
     )
     return index, problems
+
+
+def _card_digest(a: Article) -> str:
+    """What an article card or link shows; a change elsewhere (the body) leaves lists alone."""
+    shown = (a.title, a.slug, a.published, a.has_time, a.summary, a.source, a.countries, a.topics)
+    return hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
 
 
 def _label(labels: Counter[str]) -> str:

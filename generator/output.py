@@ -1,10 +1,17 @@
-"""Write the site into a staging folder, then swap it into place in one step.
+"""Write the site so that the output folder is always wholly one build.
 
-A build never leaves a half-written output folder: pages go into a hidden
-staging folder beside the output, and the two are exchanged atomically
-(``renameat2(RENAME_EXCHANGE)`` on Linux; two renames elsewhere). Files whose
-bytes did not change are hard-linked from the previous output, so they keep
-their modification times and upload tools see only real changes.
+Two folders take turns: the output folder readers see, and a hidden twin
+beside it (``.output.dateline-back``) holding the build before. A build
+brings the twin up to date, changing only files whose bytes differ, then
+swaps the two in one system call (``renameat2(RENAME_EXCHANGE)`` on Linux).
+A build killed at any moment leaves the output folder as it was.
+
+Files are never changed in place: a new version is written beside and
+renamed over the old, and an unchanged file is hard-linked from the live
+folder, so it keeps its modification time and upload tools see only real
+changes. What each folder holds is remembered in the build cache, keyed by
+the folder's inode and modification time, so a folder changed behind
+Dateline's back is not trusted.
 """
 
 from __future__ import annotations
@@ -13,79 +20,204 @@ import contextlib
 import ctypes
 import errno
 import fcntl
+import hashlib
 import os
 import shutil
-import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from generator.errors import Diagnostic
+from generator.cache import BuildCache
 
-_STAGING_PREFIX = ".staging-"
-_OLD_PREFIX = ".old-"
+BACK_SUFFIX = ".dateline-back"
+Manifest = dict[str, tuple[str, str]]  # output path -> (fingerprint, digest)
 
 
 class OutsideOutput(Exception):
     """A path that would land outside the output folder."""
 
 
-class Staging:
-    """A staging folder for one build; ``commit`` swaps it in, ``discard`` removes it."""
+def digest_of(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
 
-    def __init__(self, output_dir: Path) -> None:
-        self.output_dir = output_dir
-        output_dir.parent.mkdir(parents=True, exist_ok=True)
-        self.path = Path(
-            tempfile.mkdtemp(prefix=f".{output_dir.name}{_STAGING_PREFIX}", dir=output_dir.parent)
-        )
-        self._real = self.path.resolve()
-        self._written: dict[str, str] = {}  # lower-cased path -> path, to refuse case collisions
-        self.changed = 0
-        self.unchanged = 0
 
-    def target(self, rel: str) -> Path:
-        """The staging path for output path ``rel``, refusing anything that resolves outside."""
-        if not rel or "\x00" in rel or rel.startswith(("/", "\\")) or "\\" in rel:
-            raise OutsideOutput(rel)
-        path = self.path / rel
-        if not path.resolve().is_relative_to(self._real) or ".." in Path(rel).parts:
+def tree_key(folder: Path) -> str | None:
+    try:
+        st = folder.stat()
+    except FileNotFoundError:
+        return None
+    return f"{st.st_dev}:{st.st_ino}:{st.st_mtime_ns}"
+
+
+class OutputWriter:
+    """Brings the twin folder to the new build, then swaps it in with :meth:`commit`."""
+
+    def __init__(self, output_dir: Path, cache: BuildCache) -> None:
+        self.front = output_dir
+        self.back = self.twin_of(output_dir)
+        self.cache = cache
+        front_key = tree_key(self.front)
+        self.front_manifest = cache.manifest(front_key) if front_key else None
+        self.front_real = self.front.resolve() if self.front.exists() else None
+        back_key = tree_key(self.back)
+        self.back_manifest = cache.manifest(back_key) if back_key else None
+        self.desired: Manifest = {}
+        self.written = 0
+        self.linked = 0
+        self._dirs: set[Path] = set()
+        self._as_live: list[str] = []  # files of the new build identical to the live folder's
+        self._claimed: dict[str, str] = {}  # lower-cased path -> path: two paths one host may confuse
+        self._started = False
+
+    @staticmethod
+    def twin_of(output_dir: Path) -> Path:
+        return output_dir.parent / f".{output_dir.name}{BACK_SUFFIX}"
+
+    def known(self, rel: str, fingerprint: str) -> bool:
+        """True when the live folder already has this file for this fingerprint: no need to render it."""
+        entry = self.front_manifest.get(rel) if self.front_manifest is not None else None
+        return entry is not None and entry[0] == fingerprint
+
+    def put(self, rel: str, fingerprint: str, data: bytes | None) -> None:
+        """Record one file of the new build; ``data`` None means "as in the live folder"."""
+        _check_relative(rel)
+        first = self._claimed.setdefault(rel.lower(), rel)
+        if first != rel or rel in self.desired:
+            raise FileExistsError(f"{rel} would be written twice (also as {first})")
+        if data is None:
+            assert self.front_manifest is not None
+            digest = self.front_manifest[rel][1]
+        else:
+            digest = digest_of(data)
+        self.desired[rel] = (fingerprint, digest)
+        live_digest = self._front_digest(rel)
+        if (
+            data is None
+            or live_digest == digest
+            or (live_digest is None and _same_bytes(self.front / rel, data))
+        ):
+            self._as_live.append(rel)  # the twin gets it from the live folder, if a swap is needed at all
+            return
+        if self._twin_has(rel, digest, data):
+            return
+        self._start()
+        target = self._target(rel)
+        self._make_parent(target)
+        _replace(target, lambda temp: temp.write_bytes(data))
+        self.written += 1
+
+    def unchanged(self) -> bool:
+        """True when the new build is exactly the live folder: nothing to swap."""
+        if self.front_manifest is None or len(self._as_live) != len(self.desired):
+            return False
+        return self.desired.keys() == self.front_manifest.keys()
+
+    def commit(self) -> None:
+        """Bring the rest of the twin up to date, remove what the build no longer has, swap it in."""
+        if self.unchanged():
+            if self.desired != self.front_manifest:
+                self._remember(self.front, self.desired)  # same bytes, new fingerprints
+            return
+        self._start()
+        for rel in self._as_live:
+            digest = self.desired[rel][1]
+            if not self._twin_has(rel, digest, None):
+                target = self._target(rel)
+                self._make_parent(target)
+                _replace(target, lambda temp, rel=rel: os.link(self.front / rel, temp))
+                self.linked += 1
+        self._remove_extras()
+        for folder, _dirs, _files in os.walk(self.back):
+            os.chmod(folder, 0o755)  # a site is public, whatever the umask made of new folders
+        old_front = self.front_manifest
+        if self.front.exists():
+            _exchange(self.back, self.front)
+        else:
+            os.rename(self.back, self.front)
+        self._remember(self.front, self.desired)
+        if self.back.exists():
+            self._remember(self.back, old_front)
+
+    def _twin_has(self, rel: str, digest: str, data: bytes | None) -> bool:
+        if self.back_manifest is not None:
+            return self.back_manifest.get(rel, ("", ""))[1] == digest
+        return data is not None and self.back.is_dir() and _same_bytes(self._target(rel), data)
+
+    def _start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        self._remember(self.back, None)  # from here on the twin is changing: not to be trusted if we die
+        if self.back.is_symlink() or (self.back.exists() and not self.back.is_dir()):
+            self.back.unlink()
+        self.back.mkdir(parents=True, exist_ok=True)
+
+    def _front_digest(self, rel: str) -> str | None:
+        entry = self.front_manifest.get(rel) if self.front_manifest is not None else None
+        return entry[1] if entry else None
+
+    def _target(self, rel: str) -> Path:
+        path = self.back / rel
+        if not path.resolve().is_relative_to(self.back.resolve()):
             raise OutsideOutput(rel)
         return path
 
-    def write(self, rel: str, data: bytes) -> None:
-        """Write one output file; unchanged bytes are linked from the previous output."""
-        key = rel.lower()
-        if key in self._written:
-            raise FileExistsError(f"{rel} would be written twice (also as {self._written[key]})")
-        self._written[key] = rel
-        path = self.target(rel)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        old = self.output_dir / rel
-        if _same_bytes(old, data):
+    def _make_parent(self, target: Path) -> None:
+        parent = target.parent
+        if parent not in self._dirs:
+            if parent.is_symlink() or (parent.exists() and not parent.is_dir()):
+                parent.unlink()
+            parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(parent)
+
+    def _remove_extras(self) -> None:
+        if self.back_manifest is not None:
+            present = set(self.back_manifest)
+        else:
+            present = {p.relative_to(self.back).as_posix() for p in _walk_files(self.back)}
+        folders: set[Path] = set()
+        for rel in sorted(present - set(self.desired)):
+            path = self.back / rel
+            with contextlib.suppress(FileNotFoundError):
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
+            folders.update(p for p in path.parents if p != self.back and self.back in p.parents)
+        for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
             with contextlib.suppress(OSError):
-                os.link(old, path)
-                self.unchanged += 1
-                return
-        path.write_bytes(data)
-        self.changed += 1
+                folder.rmdir()  # only succeeds when empty
 
-    def commit(self) -> None:
-        """Put the staging folder in place of the output folder, atomically where the OS allows."""
-        for folder, _dirs, _files in os.walk(self.path):
-            os.chmod(folder, 0o755)  # mkdtemp makes the top folder private; a site is public
-        if self.output_dir.exists() and not _exchange(self.path, self.output_dir):
-            old = self.output_dir.parent / f".{self.output_dir.name}{_OLD_PREFIX}{os.getpid()}"
-            os.rename(self.output_dir, old)
-            os.rename(self.path, self.output_dir)
-            shutil.rmtree(old, ignore_errors=True)
-            return
-        if not self.output_dir.exists():
-            os.rename(self.path, self.output_dir)
-            return
-        shutil.rmtree(self.path, ignore_errors=True)  # after the exchange it holds the old build
+    def _remember(self, folder: Path, manifest: Manifest | None) -> None:
+        if manifest is not None and folder.exists():
+            # A new modification time gives the folder a new key, so a manifest that another
+            # cache (or a --no-cache build) recorded for it earlier is never found again.
+            os.utime(folder)
+        key = tree_key(folder)
+        if key is not None:
+            self.cache.put_manifest(key, manifest)
 
-    def discard(self) -> None:
-        shutil.rmtree(self.path, ignore_errors=True)
+
+def _check_relative(rel: str) -> None:
+    if not rel or "\x00" in rel or "\\" in rel or rel.startswith("/") or ".." in rel.split("/"):
+        raise OutsideOutput(rel)
+
+
+def _replace(target: Path, make: Callable[[Path], object]) -> None:
+    """Make a new file beside ``target`` and rename it over: never change a (maybe shared) inode."""
+    temp = target.with_name(f".{target.name}.dateline-tmp")
+    with contextlib.suppress(FileNotFoundError):
+        temp.unlink()
+    make(temp)
+    os.replace(temp, target)
+
+
+def _walk_files(folder: Path) -> Iterator[Path]:
+    for root, dirs, files in os.walk(folder):
+        for name in files:
+            yield Path(root, name)
+        for name in dirs:
+            if Path(root, name).is_symlink():
+                yield Path(root, name)
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:
@@ -101,51 +233,31 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
 
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths in one system call; False where the system cannot."""
+def _exchange(a: Path, b: Path) -> None:
+    """Swap two folders in one system call where the system can, else in three renames."""
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
     except (OSError, AttributeError):
-        return False
-    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
-    if result == 0:
-        return True
-    if ctypes.get_errno() in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
-        return False
-    raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(b))
+        renameat2 = None
+    if renameat2 is not None:
+        if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+            return
+        if ctypes.get_errno() not in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+            raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(b))
+    spare = a.with_name(a.name + ".swap")
+    os.rename(b, spare)
+    os.rename(a, b)
+    os.rename(spare, a)
 
 
 @contextlib.contextmanager
 def output_lock(output_dir: Path) -> Iterator[None]:
-    """One build at a time per output folder; leftovers of killed builds are removed under the lock."""
+    """One build at a time per output folder (and so per cache)."""
     output_dir.parent.mkdir(parents=True, exist_ok=True)
     lock_path = output_dir.parent / f".{output_dir.name}.lock"
     with open(lock_path, "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            for prefix in (_STAGING_PREFIX, _OLD_PREFIX):
-                for stale in output_dir.parent.glob(f".{output_dir.name}{prefix}*"):
-                    shutil.rmtree(stale, ignore_errors=True)
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def copy_tree(staging: Staging, source: Path, dest: str) -> list[Diagnostic]:
-    """Copy a folder of static files into the output under ``dest``."""
-    problems: list[Diagnostic] = []
-    if not source.is_dir():
-        return problems
-    for folder, dirs, files in os.walk(source):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if name.startswith("."):
-                continue
-            path = Path(folder, name)
-            rel = path.relative_to(source).as_posix()
-            try:
-                staging.write(f"{dest}/{rel}" if dest else rel, path.read_bytes())
-            except (OSError, OutsideOutput) as exc:
-                problems.append(Diagnostic(path.as_posix(), None, f"cannot copy: {exc}"))
-    return problems

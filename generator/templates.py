@@ -6,11 +6,13 @@ Autoescape is on and an undefined variable is an error, reported as
 
 from __future__ import annotations
 
+import hashlib
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+from jinja2 import meta
 
 from generator.errors import Diagnostic
 
@@ -30,6 +32,7 @@ class TemplateSet:
     env: jinja2.Environment
     site_root: Path
     folders: tuple[Path, ...]
+    _digests: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def where(self, filename: str | None) -> str:
         if not filename:
@@ -41,6 +44,32 @@ class TemplateSet:
         if path.is_relative_to(theme):
             return f"{THEME_NAME}/{path.relative_to(theme).as_posix()}"
         return path.as_posix()
+
+    def digest(self, name: str) -> str:
+        """A hash of ``name`` and every template it extends, includes or imports, recursively."""
+        if name not in self._digests:
+            h = hashlib.sha256()
+            for part in sorted(self._closure(name)):
+                source, _filename, _uptodate = self.env.loader.get_source(self.env, part)  # type: ignore[union-attr]
+                h.update(f"{part}\0{source}\0".encode())
+            self._digests[name] = h.hexdigest()
+        return self._digests[name]
+
+    def _closure(self, name: str) -> set[str]:
+        seen: set[str] = set()
+        todo = [name]
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            source, filename, _ = self.env.loader.get_source(self.env, current)  # type: ignore[union-attr]
+            for ref in meta.find_referenced_templates(self.env.parse(source, current, filename)):
+                # A name computed at render time could be any template: depend on all of them.
+                todo.extend(
+                    self.env.list_templates(extensions=["html", "xml", "txt"]) if ref is None else [ref]
+                )
+        return seen
 
     def diagnostic(self, exc: BaseException, template: str) -> Diagnostic:
         """A located message for an error raised while loading or rendering ``template``."""

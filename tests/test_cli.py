@@ -20,7 +20,12 @@ def test_build_prints_summary_and_which_file_to_open(make_site: MakeSite) -> Non
     result = dateline("build", "--site", str(site))
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Built 2 articles, ")
-    assert "Open " in result.stdout and "index.html" in result.stdout
+    assert (
+        "Publish output/ at https://example.org/" in result.stdout
+        or "at https://example.org/" in result.stdout
+    )
+    offline = dateline("build", "--site", str(site), "--offline")
+    assert offline.stdout.rstrip().endswith("index.html in a browser.")
     assert (site / "output/index.html").exists()
 
 
@@ -60,7 +65,9 @@ def test_missing_site_toml_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_drafts_are_skipped_unless_asked(make_site: MakeSite) -> None:
-    site = make_site({"content/a.md": article("Public"), "content/b.md": article("Unfinished", extra="draft: true\n")})
+    site = make_site(
+        {"content/a.md": article("Public"), "content/b.md": article("Unfinished", extra="draft: true\n")}
+    )
     dateline("build", "--site", str(site))
     assert not (site / "output/2020/02/unfinished").exists()
     dateline("build", "--site", str(site), "--drafts")

@@ -1,0 +1,223 @@
+"""The persistent build cache: one SQLite file in ``.dateline/`` inside the site.
+
+It remembers, for each content file, its stat and digest, the article read
+from it and the Markdown rendering of its body; and, for each output folder,
+the fingerprint and digest of every file in it. Every entry is keyed by the
+hash of what produced it, so a stale entry is never found, only a missing one.
+
+The cache is never trusted blindly: a file that is not a SQLite database, is
+truncated, fails its integrity check or was written by another schema is
+deleted and made anew. Deleting ``.dateline/`` changes nothing but speed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator import __version__
+from generator.model import Article, RenderedBody
+
+log = logging.getLogger(__name__)
+
+CACHE_DIR = ".dateline"
+CACHE_FILE = "cache.sqlite"
+SCHEMA = f"dateline-cache-3/{__version__}"
+_TABLES = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, digest TEXT);
+CREATE TABLE IF NOT EXISTS articles (
+    path TEXT, digest TEXT, settings TEXT, record TEXT NOT NULL, PRIMARY KEY (path, digest, settings));
+CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, html BLOB, summary TEXT, text BLOB, toc TEXT);
+CREATE TABLE IF NOT EXISTS trees (tree TEXT PRIMARY KEY, manifest BLOB NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class Stat:
+    size: int
+    mtime_ns: int
+
+
+class BuildCache:
+    """A handle on the cache file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.db = _open(path)
+
+    @classmethod
+    def reader(cls, path: Path) -> BuildCache:
+        """A second connection to an open cache, for a worker process (never checks or rebuilds)."""
+        cache = cls.__new__(cls)
+        cache.path = path
+        cache.db = sqlite3.connect(path, timeout=60)
+        return cache
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> BuildCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- content files -------------------------------------------------------------------------------
+
+    def file_digests(self) -> dict[str, tuple[Stat, str]]:
+        rows = self.db.execute("SELECT path, size, mtime_ns, digest FROM files")
+        return {path: (Stat(size, mtime), digest) for path, size, mtime, digest in rows}
+
+    def put_file_digests(self, entries: Iterable[tuple[str, Stat, str]]) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM files")
+            self.db.executemany(
+                "INSERT INTO files VALUES (?, ?, ?, ?)", ((p, s.size, s.mtime_ns, d) for p, s, d in entries)
+            )
+
+    # -- articles read from front matter -------------------------------------------------------------
+
+    def article_records(self, settings: str) -> dict[tuple[str, str], dict]:
+        rows = self.db.execute("SELECT path, digest, record FROM articles WHERE settings = ?", (settings,))
+        return {(path, digest): json.loads(record) for path, digest, record in rows}
+
+    def put_article_records(self, settings: str, records: Iterable[tuple[str, str, dict]]) -> None:
+        """Replace the article records: entries for files that no longer exist are dropped."""
+        with self.db:
+            self.db.execute("DELETE FROM articles")
+            self.db.executemany(
+                "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?)",
+                (
+                    (path, digest, settings, json.dumps(record, sort_keys=True))
+                    for path, digest, record in records
+                ),
+            )
+
+    # -- rendered bodies -----------------------------------------------------------------------------
+
+    def body_keys(self) -> set[str]:
+        return {key for (key,) in self.db.execute("SELECT key FROM bodies")}
+
+    def body(self, key: str) -> RenderedBody:
+        row = self.db.execute("SELECT html, summary, text, toc FROM bodies WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            raise KeyError(key)
+        html, summary, text, toc = row
+        return RenderedBody(
+            html=zlib.decompress(html).decode(),
+            summary=summary,
+            text=zlib.decompress(text).decode(),
+            toc=tuple(tuple(item) for item in json.loads(toc)),  # type: ignore[misc]
+        )
+
+    def put_bodies(self, bodies: Iterable[tuple[str, RenderedBody]]) -> None:
+        with self.db:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?, ?)",
+                (
+                    (
+                        key,
+                        zlib.compress(b.html.encode(), 1),
+                        b.summary,
+                        zlib.compress(b.text.encode(), 1),
+                        json.dumps(b.toc),
+                    )
+                    for key, b in bodies
+                ),
+            )
+
+    def prune_bodies(self, keep: set[str]) -> None:
+        stale = self.body_keys() - keep
+        with self.db:
+            self.db.executemany("DELETE FROM bodies WHERE key = ?", ((k,) for k in stale))
+
+    # -- output folders ------------------------------------------------------------------------------
+
+    def manifest(self, tree: str) -> dict[str, tuple[str, str]] | None:
+        """path -> (fingerprint, digest) of every file of an output folder, or None if unknown."""
+        row = self.db.execute("SELECT manifest FROM trees WHERE tree = ?", (tree,)).fetchone()
+        if row is None:
+            return None
+        return {path: (fp, digest) for path, fp, digest in json.loads(zlib.decompress(row[0]))}
+
+    def put_manifest(self, tree: str, manifest: dict[str, tuple[str, str]] | None) -> None:
+        with self.db:
+            if manifest is None:
+                self.db.execute("DELETE FROM trees WHERE tree = ?", (tree,))
+                return
+            data = json.dumps(sorted((p, fp, d) for p, (fp, d) in manifest.items())).encode()
+            self.db.execute("INSERT OR REPLACE INTO trees VALUES (?, ?)", (tree, zlib.compress(data, 1)))
+
+
+class BodyReader:
+    """Rendered bodies by article, read from the cache through one connection per process."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._readers: dict[int, BuildCache] = {}
+
+    def __call__(self, article: Article) -> RenderedBody:
+        return self.by_key(article.body_digest)
+
+    def by_key(self, key: str) -> RenderedBody:
+        pid = os.getpid()  # SQLite connections must not cross a fork
+        if pid not in self._readers:
+            self._readers[pid] = BuildCache.reader(self.path)
+        return self._readers[pid].body(key)
+
+    def close(self) -> None:
+        for reader in self._readers.values():
+            reader.close()
+        self._readers.clear()
+
+
+def open_cache(site_root: Path, scratch: Path | None = None) -> BuildCache:
+    """The site's cache; with ``scratch``, a throw-away cache in that folder (``--no-cache``)."""
+    if scratch is not None:
+        return BuildCache(scratch / CACHE_FILE)
+    folder = site_root / CACHE_DIR
+    folder.mkdir(exist_ok=True)
+    return BuildCache(folder / CACHE_FILE)
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    try:
+        db = _connect(str(path))
+        if _schema(db) == SCHEMA and db.execute("PRAGMA quick_check").fetchone()[0] == "ok":
+            return db
+        db.close()
+        log.info("build cache %s is from another version; starting a new one", path)
+    except sqlite3.DatabaseError as exc:
+        log.warning("build cache %s is damaged (%s); starting a new one", path, exc)
+    for leftover in _files_of(path):
+        leftover.unlink(missing_ok=True)
+    return _connect(str(path))
+
+
+def _connect(where: str) -> sqlite3.Connection:
+    db = sqlite3.connect(where, timeout=60)
+    db.execute("PRAGMA journal_mode=WAL")  # readers in worker processes never block the writer
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.executescript(_TABLES)
+    if _schema(db) is None:
+        with db:
+            db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA,))
+    return db
+
+
+def _schema(db: sqlite3.Connection) -> str | None:
+    row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    return row[0] if row else None
+
+
+def _files_of(path: Path) -> Iterator[Path]:
+    yield path
+    yield path.with_name(path.name + "-wal")
+    yield path.with_name(path.name + "-shm")

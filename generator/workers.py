@@ -1,0 +1,43 @@
+"""A process pool for the expensive stages (Markdown, page rendering).
+
+Workers are forked, so they start with the parent's state (settings, index,
+templates) without pickling it; only small work items and results travel.
+Results come back in input order, so output never depends on scheduling.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# Below this many items a pool costs more than it saves.
+MIN_PARALLEL = 64
+_STATE: dict[str, Any] = {}
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def state(key: str) -> Any:
+    """What the parent put in place for the workers with :func:`parallel_map`."""
+    return _STATE[key]
+
+
+def parallel_map(
+    func: Callable[[T], R], items: Iterable[T], *, jobs: int, shared: dict[str, Any], count: int
+) -> Iterator[R]:
+    """``map(func, items)`` in ``jobs`` forked processes, in order; in-process for small inputs."""
+    _STATE.clear()
+    _STATE.update(shared)
+    if jobs <= 1 or count < MIN_PARALLEL or "fork" not in multiprocessing.get_all_start_methods():
+        yield from map(func, items)
+        return
+    chunk = max(1, min(64, count // (jobs * 8)))
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        yield from pool.imap(func, items, chunksize=chunk)

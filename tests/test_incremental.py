@@ -1,0 +1,161 @@
+"""Incremental builds: the cache saves work, and the result is always a clean build's, byte for byte."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator.build import BuildOptions, BuildResult, build
+from generator.cache import CACHE_DIR, CACHE_FILE
+from tests.conftest import MakeSite, article
+
+COUNTRIES = ["Syria", "Turkey", "Norway", "NO", "Russia", "Japan"]
+TAGS = ["alpha", "beta", "gamma", "économie"]
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def clean_build(site: Path, tmp_path: Path, **options: object) -> dict[str, bytes]:
+    out = tmp_path / "reference"
+    shutil.rmtree(out, ignore_errors=True)
+    build(site, BuildOptions(output=out, cache=False, **options))  # type: ignore[arg-type]
+    return tree(out)
+
+
+def random_article(rng: random.Random, n: int) -> str:
+    countries = ", ".join(rng.sample(COUNTRIES[:3] + COUNTRIES[4:], rng.randint(1, 2)))
+    tags = ", ".join(rng.sample(TAGS, rng.randint(0, 2)))
+    topics = rng.choice(["[conflict]", "[refugees]", "[conflict, refugees]"])
+    date = f"20{rng.randint(18, 21)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+    body = "\n\n".join(
+        f"Synthetic paragraph {i} of article {n}, revision {rng.randint(0, 999)}." for i in range(3)
+    )
+    return (
+        f"---\ntitle: Synthetic article {n}\ndate: {date}\ncountries: [{countries}]\n"
+        f"topics: {topics}\ntags: [{tags}]\n---\n\n{body}\n"
+    )
+
+
+def test_noop_rebuild_does_no_work(make_site: MakeSite) -> None:
+    site = make_site({f"content/{i}.md": article(f"Article {i}", f"2020-01-{i + 1:02d}") for i in range(8)})
+    build(site)
+    result = build(site)
+    assert (result.parsed, result.bodies_rendered, result.pages_rendered) == (0, 0, 0)
+    assert (result.files_written, result.files_linked) == (0, 0)
+
+
+def test_one_edit_renders_only_the_pages_that_show_it(make_site: MakeSite) -> None:
+    files = {
+        f"content/{i}.md": article(f"Article {i}", f"2020-{i % 12 + 1:02d}-01", body="One.\n\nTwo.")
+        for i in range(30)
+    }
+    site = make_site(files)
+    first = build(site)
+    (site / "content/5.md").write_text(
+        files["content/5.md"].replace("Two.", "Two, edited."), encoding="utf-8"
+    )
+    result = build(site)
+    assert (result.parsed, result.bodies_rendered) == (1, 1)
+    assert result.pages_rendered == 1  # the body shows only on its own page
+    assert result.pages_rendered < first.pages_rendered
+
+
+def test_template_change_rerenders_pages_using_it(make_site: MakeSite, tmp_path: Path) -> None:
+    site = make_site({f"content/{i}.md": article(f"Article {i}", f"2020-01-{i + 1:02d}") for i in range(6)})
+    build(site)
+    (site / "templates").mkdir()
+    theme_article = Path(__file__).parent.parent / "templates/article.html"
+    (site / "templates/article.html").write_text(
+        theme_article.read_text(encoding="utf-8").replace("<article", "<article data-edited"),
+        encoding="utf-8",
+    )
+    result = build(site)
+    assert result.pages_rendered == 6
+    assert tree(site / "output") == clean_build(site, tmp_path)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_edit_sequences_match_clean_builds(make_site: MakeSite, tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    site = make_site({f"content/a{n}.md": random_article(rng, n) for n in range(12)})
+    build(site)
+    next_id = 12
+    for _step in range(8):
+        names = sorted(p.name for p in (site / "content").glob("*.md"))
+        action = rng.choice(["edit", "edit", "add", "delete", "draft", "config", "template", "retitle"])
+        victim = site / "content" / rng.choice(names)
+        if action == "edit":
+            victim.write_text(random_article(rng, int(victim.stem[1:])), encoding="utf-8")
+        elif action == "retitle":
+            text = victim.read_text(encoding="utf-8")
+            victim.write_text(
+                text.replace("title: Synthetic", "title: Renamed synthetic", 1), encoding="utf-8"
+            )
+        elif action == "add":
+            (site / f"content/a{next_id}.md").write_text(random_article(rng, next_id), encoding="utf-8")
+            next_id += 1
+        elif action == "delete" and len(names) > 3:
+            victim.unlink()
+        elif action == "draft":
+            victim.write_text(
+                victim.read_text(encoding="utf-8").replace("---\n\n", "draft: true\n---\n\n", 1)
+            )
+        elif action == "config":
+            toml = (site / "site.toml").read_text(encoding="utf-8")
+            size = rng.choice([2, 3, 5])
+            (site / "site.toml").write_text(
+                toml.replace(toml.split("page_size = ")[1].split("\n")[0], str(size))
+            )
+        elif action == "template":
+            (site / "templates").mkdir(exist_ok=True)
+            (site / "templates/404.html").write_text(f"<p>Not here ({rng.random()})</p>\n", encoding="utf-8")
+        build(site)
+        assert tree(site / "output") == clean_build(site, tmp_path), f"after {action}"
+
+
+def test_parallel_and_serial_builds_are_identical(make_site: MakeSite, tmp_path: Path) -> None:
+    rng = random.Random(7)
+    site = make_site({f"content/a{n}.md": random_article(rng, n) for n in range(80)})
+    build(site, BuildOptions(output=tmp_path / "serial", jobs=1, cache=False))
+    build(site, BuildOptions(output=tmp_path / "parallel", jobs=2, cache=False))
+    assert tree(tmp_path / "serial") == tree(tmp_path / "parallel")
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncate", "empty", "version"])
+def test_damaged_cache_is_detected_and_rebuilt(make_site: MakeSite, tmp_path: Path, damage: str) -> None:
+    site = make_site({f"content/{i}.md": article(f"Article {i}", f"2020-01-{i + 1:02d}") for i in range(5)})
+    build(site)
+    db = site / CACHE_DIR / CACHE_FILE
+    if damage == "garbage":
+        db.write_bytes(b"\x00garbage" * 1000)
+    elif damage == "truncate":
+        db.write_bytes(db.read_bytes()[:1500])
+    elif damage == "empty":
+        db.write_bytes(b"")
+    else:
+        import sqlite3
+
+        with sqlite3.connect(db) as conn:
+            conn.execute("UPDATE meta SET value = 'dateline-cache-0/old' WHERE key = 'schema'")
+    for suffix in ("-wal", "-shm"):
+        (db.parent / (db.name + suffix)).unlink(missing_ok=True)
+    (site / "content/2.md").write_text(article("Article 2 edited", "2020-01-03"), encoding="utf-8")
+    result: BuildResult = build(site)
+    assert result.parsed == 5  # nothing was trusted
+    assert tree(site / "output") == clean_build(site, tmp_path)
+
+
+def test_deleting_the_cache_changes_nothing_but_speed(make_site: MakeSite, tmp_path: Path) -> None:
+    site = make_site({f"content/{i}.md": article(f"Article {i}", f"2020-01-{i + 1:02d}") for i in range(5)})
+    build(site)
+    before = tree(site / "output")
+    shutil.rmtree(site / CACHE_DIR)
+    build(site)
+    assert tree(site / "output") == before
