@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from markupsafe import Markup
@@ -45,6 +46,8 @@ class Context:
     index: SiteIndex
     links: Links
     body: Callable[[Article], RenderedBody]
+    # An article's card is the same on every page of one folder: made once, shown many times.
+    cards: dict[tuple[str, str], ArticleCard] = field(default_factory=dict, compare=False, repr=False)
 
 
 def site_view(ctx: Context, route: Route) -> SiteView:
@@ -134,7 +137,21 @@ def _topic_links(ctx: Context, route: Route, topics: tuple[Topic, ...]) -> tuple
     return tuple(Link(t.label, link(urls.topic(t))) for t in topics)
 
 
+_MAX_CARDS = 200_000
+
+
 def _card(ctx: Context, route: Route, article: Article) -> ArticleCard:
+    folder = posixpath.dirname(route.path) if ctx.links.mode == "offline" else ""
+    key = (article.source_path, folder)
+    card = ctx.cards.get(key)
+    if card is None:
+        if len(ctx.cards) >= _MAX_CARDS:
+            ctx.cards.clear()  # keeps memory bounded on huge archives
+        card = ctx.cards[key] = _make_card(ctx, route, article)
+    return card
+
+
+def _make_card(ctx: Context, route: Route, article: Article) -> ArticleCard:
     return ArticleCard(
         title=article.title,
         url=_linker(ctx, route)(urls.article(article)),

@@ -35,12 +35,14 @@ class SiteIndex:
     by_month: Mapping[Period, tuple[Article, ...]]
     neighbours: Mapping[str, Related]  # by source path
     cards: Mapping[str, str]  # by source path: a hash of what lists and links show of the article
+    topics_by_country: Mapping[Country, tuple[tuple[Topic, int], ...]]
+    countries_by_topic: Mapping[Topic, tuple[tuple[Country, int], ...]]
 
     def topics_of_country(self, country: Country) -> tuple[tuple[Topic, int], ...]:
-        return tuple((t, len(arts)) for (c, t), arts in self.by_country_topic.items() if c == country)
+        return self.topics_by_country.get(country, ())
 
     def countries_of_topic(self, topic: Topic) -> tuple[tuple[Country, int], ...]:
-        return tuple((c, len(arts)) for (c, t), arts in self.by_country_topic.items() if t == topic)
+        return self.countries_by_topic.get(topic, ())
 
 
 def build_index(
@@ -72,15 +74,18 @@ def build_index(
 
     rank = {t.slug: i for i, t in enumerate(topic_order)}
     tags = {slug: Tag(slug, _label(tag_labels[slug])) for slug in by_tag}
+    pairs = sorted(by_pair, key=lambda k: (name_order(k[0]), rank.get(k[1].slug, 0)))
+    topics_by_country: defaultdict[Country, list[tuple[Topic, int]]] = defaultdict(list)
+    countries_by_topic: defaultdict[Topic, list[tuple[Country, int]]] = defaultdict(list)
+    for country, topic in pairs:
+        topics_by_country[country].append((topic, len(by_pair[(country, topic)])))
+        countries_by_topic[topic].append((country, len(by_pair[(country, topic)])))
     index = SiteIndex(
         articles=tuple(ordered),
         by_country={c: tuple(by_country[c]) for c in sorted(by_country, key=name_order)},
         by_topic={t: tuple(by_topic[t]) for t in sorted(by_topic, key=lambda t: rank.get(t.slug, 0))},
         by_tag={tags[s]: tuple(by_tag[s]) for s in sorted(by_tag)},
-        by_country_topic={
-            k: tuple(by_pair[k])
-            for k in sorted(by_pair, key=lambda k: (name_order(k[0]), rank.get(k[1].slug, 0)))
-        },
+        by_country_topic={k: tuple(by_pair[k]) for k in pairs},
         by_year={p: tuple(by_year[p]) for p in sorted(by_year, key=lambda p: p.year, reverse=True)},
         by_month={
             p: tuple(by_month[p])
@@ -88,6 +93,8 @@ def build_index(
         },
         neighbours=_neighbours(ordered),
         cards={a.source_path: _card_digest(a) for a in ordered},
+        topics_by_country={c: tuple(v) for c, v in topics_by_country.items()},
+        countries_by_topic={t: tuple(v) for t, v in countries_by_topic.items()},
     )
     return index, problems
 

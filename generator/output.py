@@ -64,6 +64,7 @@ class OutputWriter:
         self.written = 0
         self.linked = 0
         self._dirs: set[Path] = set()
+        self._safe_dirs: set[Path] = set()
         self._as_live: list[str] = []  # files of the new build identical to the live folder's
         self._claimed: dict[str, str] = {}  # lower-cased path -> path: two paths one host may confuse
         self._started = False
@@ -156,8 +157,14 @@ class OutputWriter:
         return entry[1] if entry else None
 
     def _target(self, rel: str) -> Path:
+        """The twin's path for ``rel``; a folder that resolves outside the twin (a planted link) is refused."""
         path = self.back / rel
-        if not path.resolve().is_relative_to(self.back.resolve()):
+        parent = path.parent
+        if parent not in self._safe_dirs:
+            if not parent.resolve().is_relative_to(self.back.resolve()):
+                raise OutsideOutput(rel)
+            self._safe_dirs.add(parent)
+        if path.is_symlink():
             raise OutsideOutput(rel)
         return path
 

@@ -10,7 +10,14 @@ from generator.build import BuildOptions, build
 from tests.conftest import REPO
 
 ARTICLE = "2020/02/turkey-rejoins-joint-russian-patrols-in-syria/index.html"
-BOILERPLATE = ("Support The Moscow Times", "newsletter", "Dear readers", "Monthly", "Read more", "Remind me later")
+BOILERPLATE = (
+    "Support The Moscow Times",
+    "newsletter",
+    "Dear readers",
+    "Monthly",
+    "Read more",
+    "Remind me later",
+)
 
 
 def test_example_article_page(tmp_path: Path) -> None:

@@ -90,7 +90,13 @@ def test_toml_front_matter_fields() -> None:
 
 def test_defaults() -> None:
     matter = ok(article())
-    assert (matter.summary, matter.source, matter.updated, matter.has_time, matter.language) == (None, None, None, False, "en")
+    assert (matter.summary, matter.source, matter.updated, matter.has_time, matter.language) == (
+        None,
+        None,
+        None,
+        False,
+        "en",
+    )
     assert matter.authors == matter.credits == matter.countries == matter.topics == matter.tags == ()
 
 
@@ -104,7 +110,10 @@ YAML_DATE, TOML_DATE = article(date="{}", title="Talks"), '+++\ntitle = "Talks"\
     [
         *[(YAML_DATE, v, MIDNIGHT, False) for v in ("2020-02-18", "'2020-02-18'")],
         (YAML_DATE, "2020-02-18T09:30:00+03:00", HALF_NINE_PLUS3, True),
-        *[(YAML_DATE, v, HALF_NINE, True) for v in ("2020-02-18T09:30:00Z", "2020-02-18 09:30", "2020-02-18T09:30")],
+        *[
+            (YAML_DATE, v, HALF_NINE, True)
+            for v in ("2020-02-18T09:30:00Z", "2020-02-18 09:30", "2020-02-18T09:30")
+        ],
         *[(TOML_DATE, v, MIDNIGHT, False) for v in ("2020-02-18", '"2020-02-18"')],
         (TOML_DATE, "2020-02-18T09:30:00+03:00", HALF_NINE_PLUS3, True),
         *[(TOML_DATE, v, HALF_NINE, True) for v in ("2020-02-18T09:30:00Z", "2020-02-18T09:30:00")],
@@ -145,7 +154,9 @@ def test_scalars_that_yaml_11_would_convert_stay_text(title: str) -> None:
 
 def test_alias_bomb_is_refused_quickly() -> None:
     lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    lines += [f"{n}: &{n} [" + ",".join([f"*{p}"] * 9) + "]" for p, n in zip("abcdefgh", "bcdefghi", strict=True)]
+    lines += [
+        f"{n}: &{n} [" + ",".join([f"*{p}"] * 9) + "]" for p, n in zip("abcdefgh", "bcdefghi", strict=True)
+    ]
     started = time.perf_counter()
     problems = errors(article(*lines))
     assert time.perf_counter() - started < 1
@@ -187,7 +198,9 @@ def test_title_without_letters_can_have_a_slug() -> None:
 
 
 def test_tags_slugified_unicode_aware_and_deduplicated() -> None:
-    tags = ok(article("tags: [Idlib offensive, idlib Offensive, Café, Привет мир, İstanbul, Istanbul, 北京]")).tags
+    tags = ok(
+        article("tags: [Idlib offensive, idlib Offensive, Café, Привет мир, İstanbul, Istanbul, 北京]")
+    ).tags
     assert [(t.slug, t.label) for t in tags] == [
         ("idlib-offensive", "Idlib offensive"),
         ("café", "Café"),
@@ -198,7 +211,9 @@ def test_tags_slugified_unicode_aware_and_deduplicated() -> None:
 
 
 def test_topics_by_slug_or_label_deduplicated_in_order() -> None:
-    topics = ok(article("topics: [Human rights, conflict, human-rights, CONFLICT, Human Rights, Conflict]")).topics
+    topics = ok(
+        article("topics: [Human rights, conflict, human-rights, CONFLICT, Human Rights, Conflict]")
+    ).topics
     assert [t.slug for t in topics] == ["human-rights", "conflict"]
 
 
@@ -208,7 +223,11 @@ def test_topics_by_slug_or_label_deduplicated_in_order() -> None:
         ("conflit", CONFIG, ' (did you mean "conflict"?)'),
         ("human right", CONFIG, ' (did you mean "human-rights"?)'),
         ("sport", CONFIG, " (site.toml lists: conflict, human-rights)"),
-        ("conflict", SiteConfig(root=Path("/site"), title="T", base_url="/"), " (site.toml defines no [[topics]])"),
+        (
+            "conflict",
+            SiteConfig(root=Path("/site"), title="T", base_url="/"),
+            " (site.toml defines no [[topics]])",
+        ),
     ],
 )
 def test_unknown_topic(value: str, config: SiteConfig, suffix: str) -> None:
@@ -222,7 +241,10 @@ def test_unknown_topic(value: str, config: SiteConfig, suffix: str) -> None:
     [
         (["credits: [Reuters, AP, Reuters]"], (Credit("Reuters"), Credit("AP"))),
         (["credits: Reuters contributed reporting."], (Credit("Reuters contributed reporting."),)),
-        (["credits:", "  agency: Reuters", "  photo: syria.mil.ru"], (Credit("Reuters", "agency"), Credit("syria.mil.ru", "photo"))),
+        (
+            ["credits:", "  agency: Reuters", "  photo: syria.mil.ru"],
+            (Credit("Reuters", "agency"), Credit("syria.mil.ru", "photo")),
+        ),
     ],
 )
 def test_credits_as_list_or_table(lines: list[str], credits: tuple[Credit, ...]) -> None:
@@ -256,7 +278,10 @@ PROBLEMS = {
     "date list": (article(date="[2020-02-18]"), f"3: date: {DATE} a list"),
     "date feb 30": (article(date="2020-02-30"), f'3: date: "2020-02-30" {NOT_REAL}'),
     "date 25h": (article(date="2020-02-18T25:00"), f'3: date: "2020-02-18T25:00" {NOT_REAL}'),
-    "toml time": ('+++\ntitle = "T"\ndate = 09:30:00\n+++\n', f"3: date: {DATE} a time of day (09:30:00) without a date"),
+    "toml time": (
+        '+++\ntitle = "T"\ndate = 09:30:00\n+++\n',
+        f"3: date: {DATE} a time of day (09:30:00) without a date",
+    ),
     "updated": (article("updated: soon"), f'4: updated: {DATE} "soon"'),
     "slug ../x": (article("slug: ../x"), f'4: slug: "../x" {ONLY}'),
     "slug /etc/passwd": (article("slug: /etc/passwd"), f'4: slug: "/etc/passwd" {ONLY}'),
@@ -271,36 +296,99 @@ PROBLEMS = {
     "draft 1": (article("draft: 1"), '4: draft: expected true or false, got "1"'),
     "draft list": (article("draft: [true]"), "4: draft: expected true or false, got a list"),
     "toml draft 1": (toml("draft = 1"), "4: draft: expected true or false, got 1"),
-    "country": (article("countries:", "  - Syria", "  - Frence"), '6: countries: unknown country "Frence" (did you mean "France"?)'),
-    "mentioned": (article("countries_mentioned: [Narnia]"), '4: countries_mentioned: unknown country "Narnia" (did you mean "Armenia"?)'),
-    "nested list": (article("countries:", "  - [Syria]"), "5: countries: expected a list of text, got a list"),
+    "country": (
+        article("countries:", "  - Syria", "  - Frence"),
+        '6: countries: unknown country "Frence" (did you mean "France"?)',
+    ),
+    "mentioned": (
+        article("countries_mentioned: [Narnia]"),
+        '4: countries_mentioned: unknown country "Narnia" (did you mean "Armenia"?)',
+    ),
+    "nested list": (
+        article("countries:", "  - [Syria]"),
+        "5: countries: expected a list of text, got a list",
+    ),
     "credit table": (article("credits:", "  photo: [a]"), "4: credits: photo: expected text, got a list"),
-    "language": (article("language: english"), '4: language: expected a language code like en or pt-BR, got "english"'),
-    "source_url": (article("source_url: ftp://example.org"), '4: source_url: expected an http(s) URL, got "ftp://example.org"'),
+    "language": (
+        article("language: english"),
+        '4: language: expected a language code like en or pt-BR, got "english"',
+    ),
+    "source_url": (
+        article("source_url: ftp://example.org"),
+        '4: source_url: expected an http(s) URL, got "ftp://example.org"',
+    ),
     "empty file": ("", "1: empty file: an article needs front matter and a body"),
-    "no front matter": ("# Talks\n\nBody\n", "1: no front matter: start the file with a '---' line, then title: and date:"),
+    "no front matter": (
+        "# Talks\n\nBody\n",
+        "1: no front matter: start the file with a '---' line, then title: and date:",
+    ),
     "unclosed": ("---\ntitle: Talks\n\nBody\n", "1: front matter is not closed: add a '---' line after it"),
-    "unclosed toml": ('+++\ntitle = "Talks"\n---\n', "1: front matter is not closed: add a '+++' line after it"),
+    "unclosed toml": (
+        '+++\ntitle = "Talks"\n---\n',
+        "1: front matter is not closed: add a '+++' line after it",
+    ),
     "not a mapping": ("---\n- a\n- b\n---\n", "2: front matter must be a set of 'key: value' lines"),
     "key not plain": (article("[a]: b"), "4: front matter keys must be plain words"),
     "too deep": (article("credits: [[[[[a]]]]]"), "4: credits: nested too deeply"),
-    "yaml list": (article("countries: [Syria, Turkey", "topics: [conflict]"), '4: YAML syntax error: a [list] is not closed: add the missing "]" or a "," between items'),
-    "yaml table": (article("credits: {photo: X", "topics: [conflict]"), '4: YAML syntax error: a {table} is not closed: add the missing "}" or a "," between items'),
-    "yaml quote": (article('summary: "Talks', "topics: [conflict]"), "4: YAML syntax error: a quoted value is not closed: add the missing closing quote"),
-    "yaml colon": (article(title="Breaking: talks resume"), '2: YAML syntax error: a ": " inside a value: put the whole value in quotes, like title: "Breaking: talks resume"'),
-    "yaml indent": (article("summary: Short", "  source: AP"), "5: YAML syntax error: this line is indented, but the line above already has a value: remove the indent"),
-    "yaml quotes": (article(title="'It's here'"), '2: YAML syntax error: this is not a "key: value" line: check its quotes (a value that starts with one ends with it)'),
-    "yaml tab": (article("countries:", "\t- Syria"), "5: YAML syntax error: a tab is used for indenting: YAML needs spaces"),
-    "yaml @": (article(title="@home"), '2: YAML syntax error: a value cannot start with "@": put the whole value in quotes'),
-    "toml unquoted": ("+++\ntitle = Talks\n+++\n", '2: TOML syntax error: this value is not valid: put text in quotes, like title = "My title"'),
-    "toml string": ('+++\ntitle = "Talks\ndate = 2020-02-18\n+++\n', '2: TOML syntax error: a quoted value is not closed: add the missing " at the end of the line'),
-    "toml array": (toml('countries = ["Syria"'), '4: TOML syntax error: a [list] is not closed: add the missing "]"'),
-    "alias": (article("summary: &s Short", "source: *s"), "5: source: YAML anchors and aliases (&, *) are not allowed in front matter"),
+    "yaml list": (
+        article("countries: [Syria, Turkey", "topics: [conflict]"),
+        '4: YAML syntax error: a [list] is not closed: add the missing "]" or a "," between items',
+    ),
+    "yaml table": (
+        article("credits: {photo: X", "topics: [conflict]"),
+        '4: YAML syntax error: a {table} is not closed: add the missing "}" or a "," between items',
+    ),
+    "yaml quote": (
+        article('summary: "Talks', "topics: [conflict]"),
+        "4: YAML syntax error: a quoted value is not closed: add the missing closing quote",
+    ),
+    "yaml colon": (
+        article(title="Breaking: talks resume"),
+        '2: YAML syntax error: a ": " inside a value: put the whole value in quotes, like title: "Breaking: talks resume"',
+    ),
+    "yaml indent": (
+        article("summary: Short", "  source: AP"),
+        "5: YAML syntax error: this line is indented, but the line above already has a value: remove the indent",
+    ),
+    "yaml quotes": (
+        article(title="'It's here'"),
+        '2: YAML syntax error: this is not a "key: value" line: check its quotes (a value that starts with one ends with it)',
+    ),
+    "yaml tab": (
+        article("countries:", "\t- Syria"),
+        "5: YAML syntax error: a tab is used for indenting: YAML needs spaces",
+    ),
+    "yaml @": (
+        article(title="@home"),
+        '2: YAML syntax error: a value cannot start with "@": put the whole value in quotes',
+    ),
+    "toml unquoted": (
+        "+++\ntitle = Talks\n+++\n",
+        '2: TOML syntax error: this value is not valid: put text in quotes, like title = "My title"',
+    ),
+    "toml string": (
+        '+++\ntitle = "Talks\ndate = 2020-02-18\n+++\n',
+        '2: TOML syntax error: a quoted value is not closed: add the missing " at the end of the line',
+    ),
+    "toml array": (
+        toml('countries = ["Syria"'),
+        '4: TOML syntax error: a [list] is not closed: add the missing "]"',
+    ),
+    "alias": (
+        article("summary: &s Short", "source: *s"),
+        "5: source: YAML anchors and aliases (&, *) are not allowed in front matter",
+    ),
     "toml dup at end": (toml('title = "Again"'), "4: TOML syntax error: this key is already set above"),
-    "toml dup": (toml('title = "Again"', "draft = true"), "4: TOML syntax error: this key is already set above"),
+    "toml dup": (
+        toml('title = "Again"', "draft = true"),
+        "4: TOML syntax error: this key is already set above",
+    ),
     "duplicate key": (article("title: Again"), "4: title: set twice (first on line 2)"),
     "tag": (article("tags:", "  - fine", "  - '!!!'"), '6: tags: tag "!!!" has no letters or digits'),
-    "unsluggable title": (article(title="'!!!'"), "2: title: cannot make a URL slug from this title: set slug: in the front matter"),
+    "unsluggable title": (
+        article(title="'!!!'"),
+        "2: title: cannot make a URL slug from this title: set slug: in the front matter",
+    ),
 }
 
 
@@ -311,7 +399,15 @@ def test_problem_names_its_line(text: str, message: str) -> None:
 
 def test_every_problem_is_reported_on_its_own_line() -> None:
     # Lines:      4             5          6             7                            8        9         10
-    lines = ["countries:", "  - Syria", "  - Narnia", "topics: [conflict, sport]", "tags:", "  - ok", "  - '???'"]
+    lines = [
+        "countries:",
+        "  - Syria",
+        "  - Narnia",
+        "topics: [conflict, sport]",
+        "tags:",
+        "  - ok",
+        "  - '???'",
+    ]
     text = article(*lines, "draft: perhaps", date="someday")  # draft on line 11, date on line 3
     assert [p.split(": ", 1)[0] for p in errors(text)] == [f"{PATH}:{n}" for n in (3, 6, 7, 10, 11)]
 

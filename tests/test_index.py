@@ -18,7 +18,9 @@ def country(name: str) -> Country:
     return found
 
 
-def make(slug: str, day: int, *, countries=("Syria",), topics=(CONFLICT,), tags=(), month: int = 1) -> Article:
+def make(
+    slug: str, day: int, *, countries=("Syria",), topics=(CONFLICT,), tags=(), month: int = 1
+) -> Article:
     return Article(
         source_path=f"content/{slug}.md",
         slug=slug,
@@ -41,7 +43,11 @@ def make(slug: str, day: int, *, countries=("Syria",), topics=(CONFLICT,), tags=
 
 
 def test_articles_newest_first_and_grouped() -> None:
-    a, b, c = make("a", 1), make("b", 2, countries=("Turkey", "Syria"), topics=(REFUGEES,)), make("c", 3, month=2)
+    a, b, c = (
+        make("a", 1),
+        make("b", 2, countries=("Turkey", "Syria"), topics=(REFUGEES,)),
+        make("c", 3, month=2),
+    )
     index, problems = build_index([a, b, c], (CONFLICT, REFUGEES))
     assert problems == []
     assert [x.slug for x in index.articles] == ["c", "b", "a"]
