@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import shutil
 import sys
 import tempfile
@@ -27,8 +28,9 @@ from generator.context import Context
 from generator.errors import BuildFailed, Diagnostic, raise_if_errors
 from generator.index import build_index
 from generator.markdown import MARKDOWN_SETTINGS_VERSION, pygments_css
-from generator.output import OutputWriter, OutsideOutput, digest_of, output_lock
+from generator.output import OutputWriter, OutsideOutput, digest_of, output_lock, tree_key
 from generator.parse import read_articles
+from generator.records import diagnostic_from_record, diagnostic_record
 from generator.render import fingerprint, render_routes
 from generator.routes import Route, build_routes
 from generator.sources import find_sources, rel
@@ -71,6 +73,11 @@ def build(site: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
     with output_lock(config.output_dir), _cache(config, options.cache) as cache:
         clock.lap("config")
         paths, problems = find_sources(config.root, config.content_dir)
+        stamp = _input_stamp(config, options, paths)
+        last = _last_build(cache, stamp, config)
+        if last is not None:  # nothing that goes into the site changed since the last build
+            clock.lap("sources (unchanged)")
+            return replace(last, seconds=clock.total(), timings=tuple(clock.laps))
         clock.lap("sources")
         parsed = read_articles(config, paths, cache, jobs)
         problems += parsed.problems
@@ -91,19 +98,21 @@ def build(site: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
         writer.commit()
         ctx.body.close()  # type: ignore[attr-defined]
         clock.lap("swap")
-    return BuildResult(
-        config=config,
-        articles=len(index.articles),
-        pages=len(routes),
-        parsed=parsed.read,
-        bodies_rendered=parsed.rendered,
-        pages_rendered=rendered,
-        files_written=writer.written,
-        files_linked=writer.linked,
-        seconds=clock.total(),
-        warnings=tuple(p for p in problems if p.severity == "warning"),
-        timings=tuple(clock.laps),
-    )
+        result = BuildResult(
+            config=config,
+            articles=len(index.articles),
+            pages=len(routes),
+            parsed=parsed.read,
+            bodies_rendered=parsed.rendered,
+            pages_rendered=rendered,
+            files_written=writer.written,
+            files_linked=writer.linked,
+            seconds=clock.total(),
+            warnings=tuple(p for p in problems if p.severity == "warning"),
+            timings=tuple(clock.laps),
+        )
+        _remember_build(cache, config, options, stamp, result)
+    return result
 
 
 def clean(site: Path) -> list[Path]:
@@ -117,6 +126,66 @@ def clean(site: Path) -> list[Path]:
                 shutil.rmtree(path)
                 removed.append(path)
     return removed
+
+
+_RACY_NS = 100_000_000
+
+
+def _input_stamp(config: SiteConfig, options: BuildOptions, paths: list[Path]) -> str | None:
+    """A hash of everything a build reads, by file stat; None while a file may still be changing."""
+    files = [config.root / "site.toml", *paths]
+    for folder in (config.templates_dir, theme_dir(), config.static_dir):
+        files += sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+    h = hashlib.sha256(repr((__version__, options.drafts, options.strict, str(config))).encode())
+    newest = 0
+    for path in files:
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        newest = max(newest, st.st_mtime_ns)
+        h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\n".encode())
+    if newest > time.time_ns() - _RACY_NS:
+        return None
+    return h.hexdigest()
+
+
+def _last_build(cache: BuildCache, stamp: str | None, config: SiteConfig) -> BuildResult | None:
+    """The result of the last build, if it read exactly these inputs and its output is still in place."""
+    saved = cache.get_value("last-build")
+    if stamp is None or saved is None:
+        return None
+    data = json.loads(saved)
+    front = tree_key(config.output_dir)
+    if data["stamp"] != stamp or data["tree"] != front or front is None or cache.manifest(front) is None:
+        return None
+    return BuildResult(
+        config=config,
+        articles=data["articles"],
+        pages=data["pages"],
+        parsed=0,
+        bodies_rendered=0,
+        pages_rendered=0,
+        files_written=0,
+        files_linked=0,
+        seconds=0.0,
+        warnings=tuple(diagnostic_from_record(w) for w in data["warnings"]),
+    )
+
+
+def _remember_build(
+    cache: BuildCache, config: SiteConfig, options: BuildOptions, stamp: str | None, result: BuildResult
+) -> None:
+    if stamp is None or not options.cache:
+        return
+    data = {
+        "stamp": stamp,
+        "tree": tree_key(config.output_dir),
+        "articles": result.articles,
+        "pages": result.pages,
+        "warnings": [diagnostic_record(w) for w in result.warnings],
+    }
+    cache.put_value("last-build", json.dumps(data))
 
 
 @contextlib.contextmanager

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 CACHE_DIR = ".dateline"
 CACHE_FILE = "cache.sqlite"
-SCHEMA = f"dateline-cache-3/{__version__}"
+SCHEMA = f"dateline-cache-4/{__version__}"  # bump when a record changes shape
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, digest TEXT);
@@ -68,6 +68,19 @@ class BuildCache:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # -- small values -------------------------------------------------------------------------------
+
+    def get_value(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (f"value:{key}",)).fetchone()
+        return row[0] if row else None
+
+    def put_value(self, key: str, value: str | None) -> None:
+        with self.db:
+            if value is None:
+                self.db.execute("DELETE FROM meta WHERE key = ?", (f"value:{key}",))
+            else:
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"value:{key}", value))
 
     # -- content files -------------------------------------------------------------------------------
 

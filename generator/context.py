@@ -391,7 +391,7 @@ def page_inputs(ctx: Context, route: Route) -> tuple[object, ...]:
     digest = index.cards
     shown = tuple(digest[a.source_path] for a in route.articles)
     pages = (route.pagination.number, route.pagination.paths) if route.pagination else None
-    subject = repr(route.subject)  # an article page shows all of its article, body digest included
+    subject = route.subject.digest if isinstance(route.subject, Article) else _key(route.subject)
     common = (route.path, route.kind, subject, route.total, pages, shown)
     if route.kind == "article":
         assert isinstance(route.subject, Article)
@@ -405,15 +405,33 @@ def page_inputs(ctx: Context, route: Route) -> tuple[object, ...]:
         return (*common, _counts(groups[route.kind]))
     if route.kind in ("country", "country_topic"):
         country = route.subject if isinstance(route.subject, Country) else route.subject[0]  # type: ignore[index]
-        return (*common, index.topics_of_country(country))
+        return (*common, _key(index.topics_of_country(country)))
     if route.kind == "topic":
         assert isinstance(route.subject, Topic)
-        return (*common, index.countries_of_topic(route.subject))
+        return (*common, _key(index.countries_of_topic(route.subject)))
     if route.kind in ("archive", "year"):
         year = route.subject.year if isinstance(route.subject, Period) else None
-        return (*common, tuple((p, len(a)) for p, a in index.by_month.items() if year in (None, p.year)))
+        return (
+            *common,
+            tuple((_key(p), len(a)) for p, a in index.by_month.items() if year in (None, p.year)),
+        )
     return common
 
 
 def _counts(groups: Mapping[Any, tuple[Article, ...]]) -> tuple[tuple[object, int], ...]:
-    return tuple((key, len(articles)) for key, articles in groups.items())
+    return tuple((_key(key), len(articles)) for key, articles in groups.items())
+
+
+def _key(value: object) -> object:
+    """Plain data for a subject or a group key: cheaper to compare and hash than dataclass reprs."""
+    if isinstance(value, Country):
+        return value.code
+    if isinstance(value, Topic):
+        return (value.slug, value.label, value.description)
+    if isinstance(value, Tag):
+        return (value.slug, value.label)
+    if isinstance(value, Period):
+        return (value.year, value.month)
+    if isinstance(value, tuple):
+        return tuple(_key(v) for v in value)
+    return value

@@ -6,7 +6,7 @@ The index holds metadata only; rendered bodies live in the body store.
 from __future__ import annotations
 
 import bisect
-import hashlib
+import heapq
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -19,7 +19,7 @@ from generator.model import Article, Country, Period, Related, Tag, Topic
 RELATED_COUNT = 5
 # How many of the nearest articles in time each shared bucket offers as candidates:
 # keeps related-article search linear in the archive size.
-_CANDIDATE_WINDOW = 40
+_CANDIDATE_WINDOW = 20
 
 
 @dataclass(frozen=True)
@@ -92,17 +92,11 @@ def build_index(
             for p in sorted(by_month, key=lambda p: (p.year, p.month or 0), reverse=True)
         },
         neighbours=_neighbours(ordered),
-        cards={a.source_path: _card_digest(a) for a in ordered},
+        cards={a.source_path: a.card_digest for a in ordered},
         topics_by_country={c: tuple(v) for c, v in topics_by_country.items()},
         countries_by_topic={t: tuple(v) for t, v in countries_by_topic.items()},
     )
     return index, problems
-
-
-def _card_digest(a: Article) -> str:
-    """What an article card or link shows; a change elsewhere (the body) leaves lists alone."""
-    shown = (a.title, a.slug, a.published, a.has_time, a.summary, a.source, a.countries, a.topics)
-    return hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
 
 
 def _label(labels: Counter[str]) -> str:
@@ -130,34 +124,37 @@ def _url_collisions(ordered: list[Article]) -> list[Diagnostic]:
 
 def _neighbours(ordered: list[Article]) -> dict[str, Related]:
     """Previous and next in time, and related articles by shared countries, topics and tags."""
+    features = [_features(article) for article in ordered]
     buckets: defaultdict[tuple[str, str], list[int]] = defaultdict(list)
-    for position, article in enumerate(ordered):
-        for key in _features(article):
+    for position, keys in enumerate(features):
+        for key, _weight in keys:
             buckets[key].append(position)
     result: dict[str, Related] = {}
     last = len(ordered) - 1
+    half = _CANDIDATE_WINDOW // 2
     for position, article in enumerate(ordered):
-        scores: Counter[int] = Counter()
-        for key in _features(article):
-            weight = 2 if key[0] == "tag" else 1
+        scores: dict[int, int] = {}
+        get = scores.get
+        for key, weight in features[position]:
             members = buckets[key]
             at = bisect.bisect_left(members, position)
-            lo, hi = max(0, at - _CANDIDATE_WINDOW // 2), at + _CANDIDATE_WINDOW // 2 + 1
-            for other in members[lo:hi]:
-                if other != position:
-                    scores[other] += weight
-        best = sorted(scores, key=lambda o: (-scores[o], abs(o - position), o))[:RELATED_COUNT]
+            for other in members[max(0, at - half) : at + half + 1]:
+                scores[other] = get(other, 0) + weight
+        scores.pop(position, None)
+        # Most shared first, then nearest in time, then position: tuples compare in C.
+        best = heapq.nsmallest(RELATED_COUNT, [(-score, abs(o - position), o) for o, score in scores.items()])
         result[article.source_path] = Related(
             previous=ordered[position + 1] if position < last else None,
             next=ordered[position - 1] if position > 0 else None,
-            related=tuple(ordered[o] for o in best),
+            related=tuple(ordered[o] for _, _, o in best),
         )
     return result
 
 
-def _features(article: Article) -> list[tuple[str, str]]:
+def _features(article: Article) -> list[tuple[tuple[str, str], int]]:
+    """What an article can share with others, and how much sharing it counts: a tag says most."""
     return (
-        [("country", c.code) for c in article.countries]
-        + [("topic", t.slug) for t in article.topics]
-        + [("tag", t.slug) for t in article.tags]
+        [(("country", c.code), 1) for c in article.countries]
+        + [(("topic", t.slug), 1) for t in article.topics]
+        + [(("tag", t.slug), 2) for t in article.tags]
     )

@@ -77,6 +77,21 @@ class Article:
     draft: bool
     body_digest: str  # key of the rendered body in the body store
     word_count: int = 0
+    digest: str = ""  # changes whenever anything above changes: the file's bytes or the settings
+    card_digest: str = ""  # changes whenever what lists and links show of the article changes
+
+    def card_fields(self) -> tuple[object, ...]:
+        """What an article card or a link to the article shows."""
+        return (
+            self.title,
+            self.slug,
+            self.published,
+            self.has_time,
+            self.summary,
+            self.source,
+            self.countries,
+            self.topics,
+        )
 
     @property
     def day(self) -> date:

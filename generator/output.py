@@ -127,8 +127,6 @@ class OutputWriter:
                 _replace(target, lambda temp, rel=rel: os.link(self.front / rel, temp))
                 self.linked += 1
         self._remove_extras()
-        for folder, _dirs, _files in os.walk(self.back):
-            os.chmod(folder, 0o755)  # a site is public, whatever the umask made of new folders
         old_front = self.front_manifest
         if self.front.exists():
             _exchange(self.back, self.front)

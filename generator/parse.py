@@ -8,8 +8,9 @@ unchanged is not rendered again. Misses are worked on in parallel.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,67 +50,90 @@ def body_key(body: str) -> str:
     return hashlib.sha256(f"{MARKDOWN_SETTINGS_VERSION}\0{body}".encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class _Entry:
+    stat: Stat | None  # None: the file could not be read, so nothing of it is remembered
+    digest: str
+    record: dict[str, Any]  # {"article": article record or None, "diagnostics": [...]}, as cached
+    article: Article | None
+
+
 def read_articles(config: SiteConfig, paths: list[Path], cache: BuildCache, jobs: int) -> Parsed:
     settings = settings_digest(config)
     known = cache.file_digests()
     records = cache.article_records(settings)
     bodies = cache.body_keys()
     now_ns = time.time_ns()
+    names = [rel(config.root, p) for p in paths]
 
-    stats: dict[str, Stat] = {}
-    digests: dict[str, str] = {}
+    entries: dict[str, _Entry] = {}
     misses: list[Path] = []
-    for path in paths:
-        name = rel(config.root, path)
-        try:
-            st = path.stat()
-        except OSError:
-            misses.append(path)  # reading it will say what is wrong
-            continue
-        stat = Stat(st.st_size, st.st_mtime_ns)
-        cached = known.get(name)
-        record = records.get((name, cached[1])) if cached and cached[0] == stat else None
-        if record is not None and (record["article"] is None or record["article"]["body_digest"] in bodies):
-            stats[name], digests[name] = stat, cached[1]  # type: ignore[index]
-        else:
+    for name, path in zip(names, paths, strict=True):
+        entry = _cached(name, path, known.get(name), records, bodies, config)
+        if entry is None:
             misses.append(path)
-
-    results = parallel_map(
-        _parse_one,
-        misses,
-        jobs=jobs,
-        count=len(misses),
-        shared={"config": config, "bodies": bodies, "bodies_reader": BodyReader(cache.path)},
-    )
-    new_bodies: list[tuple[str, RenderedBody]] = []
-    rendered = 0
-    for name, stat, digest, record, body in results:
-        if stat is not None:
-            stats[name], digests[name] = stat, digest
-            records[(name, digest)] = record
         else:
-            records[(name, "")] = record  # unreadable: reported, never cached
-        if body is not None:
-            new_bodies.append((record["article"]["body_digest"], body))
-            rendered += 1
-        if len(new_bodies) >= 256:  # bodies go to disk as they come, to keep memory bounded
-            cache.put_bodies(new_bodies)
-            new_bodies.clear()
-    cache.put_bodies(new_bodies)
+            entries[name] = entry
 
-    articles: list[Article] = []
-    problems: list[Diagnostic] = []
-    current = [(name, digests.get(name, "")) for name in (rel(config.root, p) for p in paths)]
-    for key in current:
-        record = records[key]
-        problems += [diagnostic_from_record(d) for d in record["diagnostics"]]
-        if record["article"] is not None:
-            articles.append(article_from_record(record["article"], config))
-    settled = [name for name, _ in current if name in stats and stats[name].mtime_ns < now_ns - _RACY_NS]
-    cache.put_file_digests((name, stats[name], digests[name]) for name in settled)
-    cache.put_article_records(settings, ((n, d, records[(n, d)]) for n, d in current if n in stats))
+    shared = {
+        "config": config,
+        "settings": settings,
+        "bodies": bodies,
+        "bodies_reader": BodyReader(cache.path),
+    }
+    batch: list[tuple[str, RenderedBody]] = []
+    rendered = 0
+    for name, stat, digest, record, body in parallel_map(
+        _parse_one, misses, jobs=jobs, count=len(misses), shared=shared
+    ):
+        article = article_from_record(record["article"], config) if record["article"] else None
+        entries[name] = _Entry(stat, digest, record, article)
+        if body is not None and article is not None:
+            batch.append((article.body_digest, body))
+            rendered += 1
+        if len(batch) >= 256:  # bodies go to disk as they come, to keep memory bounded
+            cache.put_bodies(batch)
+            batch.clear()
+    cache.put_bodies(batch)
+
+    ordered = [entries[name] for name in names]
+    articles = [e.article for e in ordered if e.article is not None]
+    problems = [diagnostic_from_record(d) for e in ordered for d in e.record["diagnostics"]]
+    kept = [(n, e) for n, e in zip(names, ordered, strict=True) if e.stat is not None]
+    cache.put_file_digests((n, e.stat, e.digest) for n, e in kept if e.stat.mtime_ns < now_ns - _RACY_NS)  # type: ignore[union-attr]
+    cache.put_article_records(settings, ((n, e.digest, e.record) for n, e in kept))
     cache.prune_bodies({a.body_digest for a in articles})
     return Parsed(tuple(articles), tuple(problems), read=len(misses), rendered=rendered)
+
+
+def _cached(
+    name: str,
+    path: Path,
+    known: tuple[Stat, str] | None,
+    records: dict[tuple[str, str], dict[str, Any]],
+    bodies: set[str],
+    config: SiteConfig,
+) -> _Entry | None:
+    """The cached entry of a file whose stat is unchanged, if all of it is still in the cache."""
+    if known is None:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None  # reading it will say what is wrong
+    stat, digest = known
+    if (st.st_size, st.st_mtime_ns) != (stat.size, stat.mtime_ns):
+        return None
+    record = records.get((name, digest))
+    if record is None:
+        return None
+    if record["article"] is None:
+        return _Entry(stat, digest, record, None)
+    try:
+        article = article_from_record(record["article"], config)
+    except (KeyError, ValueError, TypeError):
+        return None  # a record of another shape: parse the file again
+    return _Entry(stat, digest, record, article) if article.body_digest in bodies else None
 
 
 def _parse_one(path: Path) -> tuple[str, Stat | None, str, dict[str, Any], RenderedBody | None]:
@@ -131,10 +155,20 @@ def _parse_one(path: Path) -> tuple[str, Stat | None, str, dict[str, Any], Rende
         key = body_key(matter.body)
         stored = key in state("bodies")
         body = state("bodies_reader").by_key(key) if stored else render_markdown(matter.body)
-        record["article"] = article_record(_article(source, matter, body, key))
+        article = _article(source, matter, body, key)
+        article = replace(
+            article,
+            digest=_hash(repr((state("settings"), source.path, source.digest))),
+            card_digest=_hash(repr(article.card_fields())),
+        )
+        record["article"] = article_record(article)
         if stored:
             body = None
     return name, stat, source.digest, record, body
+
+
+def _hash(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def _article(source: Source, fm: FrontMatter, body: RenderedBody, key: str) -> Article:

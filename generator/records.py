@@ -31,6 +31,8 @@ def article_record(article: Article) -> dict[str, Any]:
         "draft": article.draft,
         "body_digest": article.body_digest,
         "word_count": article.word_count,
+        "digest": article.digest,
+        "card_digest": article.card_digest,
     }
 
 
@@ -56,6 +58,8 @@ def article_from_record(record: dict[str, Any], config: SiteConfig) -> Article:
         draft=bool(record["draft"]),
         body_digest=record["body_digest"],
         word_count=int(record["word_count"]),
+        digest=record["digest"],
+        card_digest=record["card_digest"],
     )
 
 
