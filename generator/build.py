@@ -26,7 +26,7 @@ from generator.cache import CACHE_DIR, BodyReader, BuildCache, open_cache
 from generator.config import LinkMode, SiteConfig, load_config
 from generator.context import Context
 from generator.errors import BuildFailed, Diagnostic, raise_if_errors
-from generator.index import build_index
+from generator.index import build_index, relation_signature, relations
 from generator.markdown import MARKDOWN_SETTINGS_VERSION, pygments_css
 from generator.output import OutputWriter, OutsideOutput, digest_of, output_lock, tree_key
 from generator.parse import read_articles
@@ -83,7 +83,8 @@ def build(site: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
         problems += parsed.problems
         articles = [a for a in parsed.articles if options.drafts or not a.draft]
         clock.lap("front matter and bodies")
-        index, index_problems = build_index(articles, config.topics)
+        signature = relation_signature(articles)
+        index, index_problems = build_index(articles, config.topics, _known_relations(cache, signature))
         problems += index_problems
         _stop_on_errors(problems, options.strict)
         clock.lap("index")
@@ -112,6 +113,7 @@ def build(site: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
             timings=tuple(clock.laps),
         )
         _remember_build(cache, config, options, stamp, result)
+        cache.put_value("relations", json.dumps({"signature": signature, "relations": relations(index)}))
     return result
 
 
@@ -171,6 +173,17 @@ def _last_build(cache: BuildCache, stamp: str | None, config: SiteConfig) -> Bui
         seconds=0.0,
         warnings=tuple(diagnostic_from_record(w) for w in data["warnings"]),
     )
+
+
+def _known_relations(cache: BuildCache, signature: str) -> dict | None:
+    """Neighbours and related articles from the last build, when nothing that decides them changed."""
+    saved = cache.get_value("relations")
+    if saved is None:
+        return None
+    data = json.loads(saved)
+    if data["signature"] != signature:
+        return None
+    return {k: (prev, nxt, tuple(rel)) for k, (prev, nxt, rel) in data["relations"].items()}
 
 
 def _remember_build(

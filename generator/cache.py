@@ -88,11 +88,13 @@ class BuildCache:
         rows = self.db.execute("SELECT path, size, mtime_ns, digest FROM files")
         return {path: (Stat(size, mtime), digest) for path, size, mtime, digest in rows}
 
-    def put_file_digests(self, entries: Iterable[tuple[str, Stat, str]]) -> None:
+    def put_file_digests(self, entries: Iterable[tuple[str, Stat, str]], gone: Iterable[str]) -> None:
+        """Record new or changed files and forget the ``gone`` ones; the rest stays as it is."""
         with self.db:
-            self.db.execute("DELETE FROM files")
+            self.db.executemany("DELETE FROM files WHERE path = ?", ((p,) for p in gone))
             self.db.executemany(
-                "INSERT INTO files VALUES (?, ?, ?, ?)", ((p, s.size, s.mtime_ns, d) for p, s, d in entries)
+                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
+                ((p, s.size, s.mtime_ns, d) for p, s, d in entries),
             )
 
     # -- articles read from front matter -------------------------------------------------------------
@@ -101,10 +103,18 @@ class BuildCache:
         rows = self.db.execute("SELECT path, digest, record FROM articles WHERE settings = ?", (settings,))
         return {(path, digest): json.loads(record) for path, digest, record in rows}
 
-    def put_article_records(self, settings: str, records: Iterable[tuple[str, str, dict]]) -> None:
-        """Replace the article records: entries for files that no longer exist are dropped."""
+    def put_article_records(
+        self, settings: str, records: Iterable[tuple[str, str, dict]], keep: Iterable[tuple[str, str]]
+    ) -> None:
+        """Add new records; of the old ones only those in ``keep`` (path, digest) stay."""
+        keep = set(keep)
+        stale = [
+            row
+            for row in self.db.execute("SELECT path, digest, settings FROM articles")
+            if row[2] != settings or (row[0], row[1]) not in keep
+        ]
         with self.db:
-            self.db.execute("DELETE FROM articles")
+            self.db.executemany("DELETE FROM articles WHERE path = ? AND digest = ? AND settings = ?", stale)
             self.db.executemany(
                 "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?)",
                 (

@@ -48,6 +48,13 @@ class Context:
     body: Callable[[Article], RenderedBody]
     # An article's card is the same on every page of one folder: made once, shown many times.
     cards: dict[tuple[str, str], ArticleCard] = field(default_factory=dict, compare=False, repr=False)
+    # Group data many pages share (a country's topics), made plain once for fingerprints.
+    plain: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
+
+    def plain_key(self, name: object, make: Callable[[], object]) -> object:
+        if name not in self.plain:
+            self.plain[name] = _key(make())
+        return self.plain[name]
 
 
 def site_view(ctx: Context, route: Route) -> SiteView:

@@ -6,6 +6,7 @@ The index holds metadata only; rendered bodies live in the body store.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import heapq
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
@@ -46,7 +47,9 @@ class SiteIndex:
 
 
 def build_index(
-    articles: Iterable[Article], topic_order: tuple[Topic, ...]
+    articles: Iterable[Article],
+    topic_order: tuple[Topic, ...],
+    known_relations: Mapping[str, tuple[str | None, str | None, tuple[str, ...]]] | None = None,
 ) -> tuple[SiteIndex, list[Diagnostic]]:
     """Sort and group ``articles``; two articles claiming one URL are reported."""
     ordered = sorted(articles, key=lambda a: (a.published, a.slug, a.source_path), reverse=True)
@@ -91,7 +94,7 @@ def build_index(
             p: tuple(by_month[p])
             for p in sorted(by_month, key=lambda p: (p.year, p.month or 0), reverse=True)
         },
-        neighbours=_neighbours(ordered),
+        neighbours=_neighbours(ordered) if known_relations is None else _restore(ordered, known_relations),
         cards={a.source_path: a.card_digest for a in ordered},
         topics_by_country={c: tuple(v) for c, v in topics_by_country.items()},
         countries_by_topic={t: tuple(v) for t, v in countries_by_topic.items()},
@@ -149,6 +152,40 @@ def _neighbours(ordered: list[Article]) -> dict[str, Related]:
             related=tuple(ordered[o] for _, _, o in best),
         )
     return result
+
+
+def relation_signature(articles: Iterable[Article]) -> str:
+    """A hash of all that decides neighbours and related articles: equal signatures, equal relations."""
+    h = hashlib.blake2b(digest_size=20)
+    for a in sorted(articles, key=lambda a: a.source_path):
+        h.update(repr((a.source_path, a.published, a.slug, _features(a))).encode())
+    return h.hexdigest()
+
+
+def relations(index: SiteIndex) -> dict[str, tuple[str | None, str | None, tuple[str, ...]]]:
+    """The neighbours of every article by source path, as plain data to keep between builds."""
+
+    def path(a: Article | None) -> str | None:
+        return a.source_path if a else None
+
+    return {
+        key: (path(r.previous), path(r.next), tuple(a.source_path for a in r.related))
+        for key, r in index.neighbours.items()
+    }
+
+
+def _restore(
+    ordered: list[Article], known: Mapping[str, tuple[str | None, str | None, tuple[str, ...]]]
+) -> dict[str, Related]:
+    by_path = {a.source_path: a for a in ordered}
+    return {
+        key: Related(
+            previous=by_path[prev] if prev else None,
+            next=by_path[nxt] if nxt else None,
+            related=tuple(by_path[r] for r in related),
+        )
+        for key, (prev, nxt, related) in known.items()
+    }
 
 
 def _features(article: Article) -> list[tuple[tuple[str, str], int]]:

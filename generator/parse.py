@@ -68,10 +68,12 @@ def read_articles(config: SiteConfig, paths: list[Path], cache: BuildCache, jobs
 
     entries: dict[str, _Entry] = {}
     misses: list[Path] = []
+    missed: list[str] = []
     for name, path in zip(names, paths, strict=True):
         entry = _cached(name, path, known.get(name), records, bodies, config)
         if entry is None:
             misses.append(path)
+            missed.append(name)
         else:
             entries[name] = entry
 
@@ -99,9 +101,15 @@ def read_articles(config: SiteConfig, paths: list[Path], cache: BuildCache, jobs
     ordered = [entries[name] for name in names]
     articles = [e.article for e in ordered if e.article is not None]
     problems = [diagnostic_from_record(d) for e in ordered for d in e.record["diagnostics"]]
-    kept = [(n, e) for n, e in zip(names, ordered, strict=True) if e.stat is not None]
-    cache.put_file_digests((n, e.stat, e.digest) for n, e in kept if e.stat.mtime_ns < now_ns - _RACY_NS)  # type: ignore[union-attr]
-    cache.put_article_records(settings, ((n, e.digest, e.record) for n, e in kept))
+    fresh = [(n, e) for n in missed if (e := entries[n]).stat is not None]
+    settled = [(n, e.stat, e.digest) for n, e in fresh if e.stat.mtime_ns < now_ns - _RACY_NS]  # type: ignore[union-attr]
+    racy = {n for n, _ in fresh} - {n for n, _, _ in settled}
+    cache.put_file_digests(settled, gone=(set(known) - set(names)) | racy)
+    cache.put_article_records(
+        settings,
+        ((n, e.digest, e.record) for n, e in fresh),
+        keep=((n, e.digest) for n, e in zip(names, ordered, strict=True) if e.stat is not None),
+    )
     cache.prune_bodies({a.body_digest for a in articles})
     return Parsed(tuple(articles), tuple(problems), read=len(misses), rendered=rendered)
 

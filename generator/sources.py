@@ -16,22 +16,29 @@ MAX_BYTES = 10 * 1024 * 1024  # an article over 10 MiB is a mistake (a dump, a b
 
 def find_sources(root: Path, content_dir: Path) -> tuple[list[Path], list[Diagnostic]]:
     """Every article file under ``content_dir``, sorted, with problems such as links leading out."""
-    problems: list[Diagnostic] = []
-    found: list[Path] = []
     if not content_dir.is_dir():
         return [], [Diagnostic("content", None, "no content folder: create content/ and put articles in it")]
+    problems: list[Diagnostic] = []
+    found: list[Path] = []
     real_content = content_dir.resolve()
-    for folder, dirs, files in os.walk(content_dir, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if name.startswith(".") or not name.endswith(ARTICLE_SUFFIXES):
-                continue
-            path = Path(folder, name)
-            if path.is_symlink() and not path.resolve().is_relative_to(real_content):
-                problems.append(Diagnostic(rel(root, path), None, "symbolic link to a file outside content/"))
-                continue
-            found.append(path)
-    return found, problems
+    todo = [str(content_dir)]
+    while todo:
+        with os.scandir(todo.pop()) as entries:
+            for entry in sorted(entries, key=lambda e: e.name, reverse=True):
+                if entry.name.startswith("."):
+                    continue
+                # Folders are not followed through symbolic links: a link could loop or lead anywhere.
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append(entry.path)
+                elif entry.name.endswith(ARTICLE_SUFFIXES):
+                    path = Path(entry.path)
+                    if entry.is_symlink() and not path.resolve().is_relative_to(real_content):
+                        problems.append(
+                            Diagnostic(rel(root, path), None, "symbolic link to a file outside content/")
+                        )
+                    else:
+                        found.append(path)
+    return sorted(found), problems
 
 
 def read_source(root: Path, path: Path) -> Source | Diagnostic:
