@@ -152,6 +152,10 @@ def _yaml_fields(path: str, block: str) -> dict[str, _Field]:
             continue
         try:
             value, item_lines = _plain(value_node, seen, depth=0)
+        except _AliasError as exc:
+            if not any(_AliasError.message in p.message for p in problems):  # once per file is enough
+                problems.append(Diagnostic(path, line, f"{key}: {exc}"))
+            continue
         except ValueError as exc:
             problems.append(Diagnostic(path, line, f"{key}: {exc}"))
             continue
@@ -196,10 +200,14 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, block: str) -> tuple[int, str]:
     return (mark.line + 2 if mark else 1), message
 
 
+class _AliasError(ValueError):
+    message = "YAML anchors and aliases (&, *) are not allowed in front matter"
+
+
 def _plain(node: yaml.Node, seen: set[int], depth: int) -> tuple[Any, tuple[int, ...]]:
     """Raw scalar text, lists and dicts of it. Shared nodes mean anchors and aliases: refused."""
     if id(node) in seen:
-        raise ValueError("YAML anchors and aliases (&, *) are not allowed in front matter")
+        raise _AliasError(_AliasError.message)
     seen.add(id(node))
     if depth > 3:
         raise ValueError("nested too deeply")

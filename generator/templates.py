@@ -7,6 +7,7 @@ Autoescape is on and an undefined variable is an error, reported as
 from __future__ import annotations
 
 import hashlib
+import re
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,8 +83,9 @@ class TemplateSet:
                 self.where(self._origin(exc, template)[0]), None, "templates include each other forever"
             )
         filename, line = self._origin(exc, template)
-        kind = "undefined variable" if isinstance(exc, jinja2.UndefinedError) else type(exc).__name__
-        return Diagnostic(self.where(filename), line, f"{kind}: {exc}")
+        if isinstance(exc, jinja2.UndefinedError):
+            return Diagnostic(self.where(filename), line, f"undefined variable: {_plain_undefined(str(exc))}")
+        return Diagnostic(self.where(filename), line, f"{type(exc).__name__}: {exc}")
 
     def _origin(self, exc: BaseException, template: str) -> tuple[str | None, int | None]:
         """The innermost template frame of the traceback; Jinja maps its lines to the template."""
@@ -92,6 +94,15 @@ class TemplateSet:
             if any(str(Path(frame.filename).resolve()).startswith(f) for f in folders):
                 return frame.filename, frame.lineno
         return template, None
+
+
+def _plain_undefined(message: str) -> str:
+    """Jinja's "'generator.views.PageView object' has no attribute 'x'" in a template author's words."""
+    match = re.fullmatch(r"'(?:[\w.]+\.)?(\w+) object' has no attribute '([^']+)'", message)
+    if match is None:
+        return message
+    kind, name = match.groups()
+    return f'{kind} has no field "{name}" (the fields templates get are listed in generator/views.py)'
 
 
 def load_templates(site_root: Path) -> TemplateSet:

@@ -159,3 +159,30 @@ def test_deleting_the_cache_changes_nothing_but_speed(make_site: MakeSite, tmp_p
     shutil.rmtree(site / CACHE_DIR)
     build(site)
     assert tree(site / "output") == before
+
+
+def test_concurrent_builds_of_one_site_agree(make_site: MakeSite, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    rng = random.Random(3)
+    site = make_site({f"content/a{n}.md": random_article(rng, n) for n in range(30)})
+    command = [sys.executable, "-m", "generator", "build", "--site", str(site), "--quiet"]
+    runs = [subprocess.Popen(command, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    for run in runs:
+        _, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err
+    assert tree(site / "output") == clean_build(site, tmp_path)
+    assert build(site).pages_rendered == 0  # the cache they shared is intact
+
+
+def test_clean_removes_output_twin_and_cache(make_site: MakeSite) -> None:
+    from generator.build import clean
+
+    site = make_site({"content/a.md": article("First")})
+    build(site)
+    (site / "content/a.md").write_text(article("First", body="Changed."), encoding="utf-8")
+    build(site)
+    removed = clean(site)
+    assert sorted(p.name for p in removed) == [".dateline", ".output.dateline-back", "output"]
+    assert sorted(p.name for p in site.iterdir()) == [".output.lock", "content", "site.toml"]
