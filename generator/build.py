@@ -31,7 +31,7 @@ from generator.markdown import MARKDOWN_SETTINGS_VERSION, pygments_css
 from generator.output import OutputWriter, OutsideOutput, digest_of, output_lock, tree_key
 from generator.parse import read_articles
 from generator.records import diagnostic_from_record, diagnostic_record
-from generator.render import fingerprint, render_routes
+from generator.render import PageState, fingerprints, page_state, render_routes
 from generator.routes import Route, build_routes
 from generator.sources import find_sources, rel
 from generator.templates import TemplateSet, load_templates, theme_dir
@@ -84,7 +84,9 @@ def build(site: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
         articles = [a for a in parsed.articles if options.drafts or not a.draft]
         clock.lap("front matter and bodies")
         signature = relation_signature(articles)
-        index, index_problems = build_index(articles, config.topics, _known_relations(cache, signature))
+        index, index_problems = build_index(
+            articles, config.topics, _known_relations(cache, signature), signature
+        )
         problems += index_problems
         _stop_on_errors(problems, options.strict)
         clock.lap("index")
@@ -93,7 +95,10 @@ def build(site: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
         ctx = Context(config, index, Links(config.links, config.base_url), BodyReader(cache.path))
         clock.lap("routes")
         writer = OutputWriter(config.output_dir, cache)
-        rendered = _write_pages(writer, templates, ctx, routes, jobs, options.progress)
+        saved = cache.get_value("page-state")
+        state = page_state(templates, ctx, routes, _page_settings(config))
+        states = (PageState.from_json(saved) if saved else None, state)
+        rendered = _write_pages(writer, templates, ctx, routes, jobs, options.progress, states)
         _write_assets(writer, config)
         clock.lap("render and write")
         writer.commit()
@@ -114,6 +119,7 @@ def build(site: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
         )
         _remember_build(cache, config, options, stamp, result)
         cache.put_value("relations", json.dumps({"signature": signature, "relations": relations(index)}))
+        cache.put_value("page-state", state.to_json())
     return result
 
 
@@ -231,15 +237,16 @@ def _write_pages(
     routes: tuple[Route, ...],
     jobs: int,
     progress: bool,
+    states: tuple[PageState | None, PageState],
 ) -> int:
     """Render the pages whose inputs changed and hand every page to the writer; returns pages rendered."""
     settings = _page_settings(ctx.config)
-    prints: dict[str, str] = {}
     stale: list[Route] = []
     try:
         templates.digest("base.html")
-        for route in routes:
-            prints[route.path] = fingerprint(templates, ctx, route, settings)
+        if writer.front_manifest is None:
+            states = (None, states[1])
+        prints = fingerprints(templates, ctx, routes, settings, states, writer.known_fingerprint)
     except jinja2.TemplateError as exc:
         raise BuildFailed([templates.diagnostic(exc, "")]) from None
     problems: list[Diagnostic] = []

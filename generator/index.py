@@ -36,6 +36,7 @@ class SiteIndex:
     by_month: Mapping[Period, tuple[Article, ...]]
     neighbours: Mapping[str, Related]  # by source path
     cards: Mapping[str, str]  # by source path: a hash of what lists and links show of the article
+    signature: str  # see relation_signature
     topics_by_country: Mapping[Country, tuple[tuple[Topic, int], ...]]
     countries_by_topic: Mapping[Topic, tuple[tuple[Country, int], ...]]
 
@@ -50,6 +51,7 @@ def build_index(
     articles: Iterable[Article],
     topic_order: tuple[Topic, ...],
     known_relations: Mapping[str, tuple[str | None, str | None, tuple[str, ...]]] | None = None,
+    signature: str = "",
 ) -> tuple[SiteIndex, list[Diagnostic]]:
     """Sort and group ``articles``; two articles claiming one URL are reported."""
     ordered = sorted(articles, key=lambda a: (a.published, a.slug, a.source_path), reverse=True)
@@ -96,6 +98,7 @@ def build_index(
         },
         neighbours=_neighbours(ordered) if known_relations is None else _restore(ordered, known_relations),
         cards={a.source_path: a.card_digest for a in ordered},
+        signature=signature or relation_signature(ordered),
         topics_by_country={c: tuple(v) for c, v in topics_by_country.items()},
         countries_by_topic={t: tuple(v) for t, v in countries_by_topic.items()},
     )

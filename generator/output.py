@@ -73,6 +73,10 @@ class OutputWriter:
     def twin_of(output_dir: Path) -> Path:
         return output_dir.parent / f".{output_dir.name}{BACK_SUFFIX}"
 
+    def known_fingerprint(self, rel: str) -> str | None:
+        entry = self.front_manifest.get(rel) if self.front_manifest is not None else None
+        return entry[0] if entry else None
+
     def known(self, rel: str, fingerprint: str) -> bool:
         """True when the live folder already has this file for this fingerprint: no need to render it."""
         entry = self.front_manifest.get(rel) if self.front_manifest is not None else None

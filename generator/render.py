@@ -7,12 +7,15 @@ the templates, so a page whose fingerprint is unchanged is not rendered again.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import jinja2
 
 from generator.context import Context, page_inputs, page_view, site_view
 from generator.errors import Diagnostic
+from generator.model import Article
 from generator.routes import Route
 from generator.templates import TemplateSet
 from generator.workers import parallel_map, state
@@ -30,6 +33,83 @@ def fingerprint(templates: TemplateSet, ctx: Context, route: Route, settings: st
     """A hash of everything the page of ``route`` is made from."""
     data = repr((settings, templates.digest(route.template), page_inputs(ctx, route)))
     return hashlib.blake2b(data.encode(), digest_size=20).hexdigest()
+
+
+@dataclass(frozen=True)
+class PageState:
+    """What a build leaves for the next one to tell which pages an edit can have changed."""
+
+    structure: str  # a hash of every route, group count, relation and template: see structure_key
+    articles: dict[str, tuple[str, str]]  # source path -> (digest, card digest)
+
+    def to_json(self) -> str:
+        return json.dumps({"structure": self.structure, "articles": self.articles})
+
+    @classmethod
+    def from_json(cls, text: str) -> PageState:
+        data = json.loads(text)
+        return cls(data["structure"], {k: (v[0], v[1]) for k, v in data["articles"].items()})
+
+
+def page_state(templates: TemplateSet, ctx: Context, routes: tuple[Route, ...], settings: str) -> PageState:
+    return PageState(
+        structure=structure_key(templates, ctx, routes, settings),
+        articles={a.source_path: (a.digest, a.card_digest) for a in ctx.index.articles},
+    )
+
+
+def structure_key(templates: TemplateSet, ctx: Context, routes: tuple[Route, ...], settings: str) -> str:
+    """A hash of everything a page shows besides its own articles' cards and bodies.
+
+    Which articles each list holds follows from every article's date, slug, countries, topics
+    and tags, which the relation signature covers; counts and labels of groups are added, and
+    the settings and templates. Two builds with one structure differ only in the pages that
+    show a changed article.
+    """
+    index = ctx.index
+    h = hashlib.blake2b(digest_size=20)
+    h.update(
+        repr((settings, index.signature, sorted({templates.digest(r.template) for r in routes}))).encode()
+    )
+    h.update(repr([(r.path, r.kind, r.total) for r in routes]).encode())
+    h.update(repr([(t.slug, t.label) for t in index.by_tag]).encode())
+    return h.hexdigest()
+
+
+def fingerprints(
+    templates: TemplateSet,
+    ctx: Context,
+    routes: tuple[Route, ...],
+    settings: str,
+    states: tuple[PageState | None, PageState],
+    known: Callable[[str], str | None],
+) -> dict[str, str]:
+    """The fingerprint of every route. Given the previous build's state and this one's, only pages
+    an edit touched are computed again; the rest keep the fingerprint ``known`` gives (the live
+    folder's, which the previous build made)."""
+    previous, current = states
+    if previous is None or current.structure != previous.structure:
+        return {r.path: fingerprint(templates, ctx, r, settings) for r in routes}
+    changed = {p for p, d in current.articles.items() if previous.articles.get(p) != d}
+    cards = {p for p in changed if previous.articles[p][1] != current.articles[p][1]}
+    result: dict[str, str] = {}
+    for route in routes:
+        old = known(route.path)
+        if old is None or _touched(ctx, route, changed, cards):
+            result[route.path] = fingerprint(templates, ctx, route, settings)
+        else:
+            result[route.path] = old
+    return result
+
+
+def _touched(ctx: Context, route: Route, changed: set[str], cards: set[str]) -> bool:
+    if isinstance(route.subject, Article):
+        if route.subject.source_path in changed:
+            return True
+        near = ctx.index.neighbours[route.subject.source_path]
+        linked = (near.previous, near.next, *near.related)
+        return any(a is not None and a.source_path in cards for a in linked)
+    return any(a.source_path in cards for a in route.articles)
 
 
 def render_routes(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import shutil
 from pathlib import Path
 
@@ -186,3 +187,25 @@ def test_clean_removes_output_twin_and_cache(make_site: MakeSite) -> None:
     removed = clean(site)
     assert sorted(p.name for p in removed) == [".dateline", ".output.dateline-back", "output"]
     assert sorted(p.name for p in site.iterdir()) == [".output.lock", "content", "site.toml"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_text_only_edits_match_clean_builds(make_site: MakeSite, tmp_path: Path, seed: int) -> None:
+    """Edits that keep every article's place (the fast path that re-renders only touched pages)."""
+    rng = random.Random(100 + seed)
+    site = make_site({f"content/a{n}.md": random_article(rng, n) for n in range(15)})
+    build(site)
+    for step in range(6):
+        victim = site / "content" / f"a{rng.randrange(15)}.md"
+        text = victim.read_text(encoding="utf-8")
+        what = rng.choice(["body", "title", "summary"])
+        if what == "body":
+            text = text.replace("Synthetic paragraph 2", f"Edited paragraph {step}", 1)
+        elif what == "title":
+            text = re.sub(r"title: .*", f"title: Retitled {step} {victim.stem}", text, count=1)
+        else:
+            text = text.replace("Synthetic paragraph 0", f"New lead {step}", 1)
+        victim.write_text(text, encoding="utf-8")
+        result = build(site)
+        assert tree(site / "output") == clean_build(site, tmp_path), f"after {what} edit"
+        assert result.pages_rendered < 40
