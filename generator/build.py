@@ -96,9 +96,8 @@ def build(site: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
         clock.lap("routes")
         writer = OutputWriter(config.output_dir, cache)
         saved = cache.get_value("page-state")
-        state = page_state(templates, ctx, routes, _page_settings(config))
-        states = (PageState.from_json(saved) if saved else None, state)
-        rendered = _write_pages(writer, templates, ctx, routes, jobs, options.progress, states)
+        previous = PageState.from_json(saved) if saved else None
+        rendered, state = _write_pages(writer, templates, ctx, routes, jobs, options.progress, previous)
         _write_assets(writer, config)
         clock.lap("render and write")
         writer.commit()
@@ -237,16 +236,17 @@ def _write_pages(
     routes: tuple[Route, ...],
     jobs: int,
     progress: bool,
-    states: tuple[PageState | None, PageState],
-) -> int:
+    previous: PageState | None,
+) -> tuple[int, PageState]:
     """Render the pages whose inputs changed and hand every page to the writer; returns pages rendered."""
     settings = _page_settings(ctx.config)
     stale: list[Route] = []
     try:
         templates.digest("base.html")
+        state = page_state(templates, ctx, routes, settings)
         if writer.front_manifest is None:
-            states = (None, states[1])
-        prints = fingerprints(templates, ctx, routes, settings, states, writer.known_fingerprint)
+            previous = None
+        prints = fingerprints(templates, ctx, routes, settings, (previous, state), writer.known_fingerprint)
     except jinja2.TemplateError as exc:
         raise BuildFailed([templates.diagnostic(exc, "")]) from None
     problems: list[Diagnostic] = []
@@ -268,7 +268,7 @@ def _write_pages(
             elif not problems:
                 writer.put(route.path, prints[route.path], data)
     raise_if_errors(problems)
-    return len(stale)
+    return len(stale), state
 
 
 def _write_assets(writer: OutputWriter, config: SiteConfig) -> None:
