@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 CACHE_DIR = ".dateline"
 CACHE_FILE = "cache.sqlite"
-SCHEMA = f"dateline-cache-4/{__version__}"  # bump when a record changes shape
+SCHEMA = f"dateline-cache-5/{__version__}"  # bump when a record changes shape
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, digest TEXT);
@@ -169,6 +169,11 @@ class BuildCache:
         if row is None:
             return None
         return {path: (fp, digest) for path, fp, digest in json.loads(zlib.decompress(row[0]))}
+
+    def rename_manifest(self, old: str, new: str) -> None:
+        """A folder's key changed (it was touched) but not its files: keep its manifest under the new key."""
+        with self.db:
+            self.db.execute("UPDATE OR REPLACE trees SET tree = ? WHERE tree = ?", (new, old))
 
     def put_manifest(self, tree: str, manifest: dict[str, tuple[str, str]] | None) -> None:
         with self.db:

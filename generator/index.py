@@ -159,10 +159,14 @@ def _neighbours(ordered: list[Article]) -> dict[str, Related]:
 
 def relation_signature(articles: Iterable[Article]) -> str:
     """A hash of all that decides neighbours and related articles: equal signatures, equal relations."""
-    h = hashlib.blake2b(digest_size=20)
-    for a in sorted(articles, key=lambda a: a.source_path):
-        h.update(repr((a.source_path, a.published, a.slug, _features(a))).encode())
-    return h.hexdigest()
+    keys = sorted(f"{a.source_path}\0{a.relation_digest or relation_key(a)}" for a in articles)
+    return hashlib.blake2b("\n".join(keys).encode(), digest_size=20).hexdigest()
+
+
+def relation_key(article: Article) -> str:
+    """A hash of the article's place among others: its date, slug, countries, topics and tags."""
+    data = repr((article.published, article.slug, _features(article)))
+    return hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
 
 
 def relations(index: SiteIndex) -> dict[str, tuple[str | None, str | None, tuple[str, ...]]]:

@@ -79,6 +79,7 @@ class Article:
     word_count: int = 0
     digest: str = ""  # changes whenever anything above changes: the file's bytes or the settings
     card_digest: str = ""  # changes whenever what lists and links show of the article changes
+    relation_digest: str = ""  # changes whenever the article's date, slug, countries, topics or tags change
 
     def card_fields(self) -> tuple[object, ...]:
         """What an article card or a link to the article shows."""

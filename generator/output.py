@@ -131,14 +131,16 @@ class OutputWriter:
                 _replace(target, lambda temp, rel=rel: os.link(self.front / rel, temp))
                 self.linked += 1
         self._remove_extras()
-        old_front = self.front_manifest
+        old_front_key = tree_key(self.front) if self.front_manifest is not None else None
         if self.front.exists():
             _exchange(self.back, self.front)
         else:
             os.rename(self.back, self.front)
         self._remember(self.front, self.desired)
-        if self.back.exists():
-            self._remember(self.back, old_front)
+        if old_front_key is not None and self.back.exists():
+            # The old live folder is now the twin; its files are as recorded, only its key moves.
+            os.utime(self.back)
+            self.cache.rename_manifest(old_front_key, tree_key(self.back))  # type: ignore[arg-type]
 
     def _twin_has(self, rel: str, digest: str, data: bytes | None) -> bool:
         if self.back_manifest is not None:

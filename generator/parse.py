@@ -19,6 +19,7 @@ from generator.cache import BodyReader, BuildCache, Stat
 from generator.config import SiteConfig
 from generator.errors import Diagnostic
 from generator.frontmatter import FrontMatter, parse_front_matter
+from generator.index import relation_key
 from generator.markdown import MARKDOWN_SETTINGS_VERSION, render_markdown
 from generator.model import Article, RenderedBody, Source
 from generator.records import article_from_record, article_record, diagnostic_from_record, diagnostic_record
@@ -168,6 +169,7 @@ def _parse_one(path: Path) -> tuple[str, Stat | None, str, dict[str, Any], Rende
             article,
             digest=_hash(repr((state("settings"), source.path, source.digest))),
             card_digest=_hash(repr(article.card_fields())),
+            relation_digest=relation_key(article),
         )
         record["article"] = article_record(article)
         if stored:

@@ -33,6 +33,7 @@ def article_record(article: Article) -> dict[str, Any]:
         "word_count": article.word_count,
         "digest": article.digest,
         "card_digest": article.card_digest,
+        "relation_digest": article.relation_digest,
     }
 
 
@@ -60,6 +61,7 @@ def article_from_record(record: dict[str, Any], config: SiteConfig) -> Article:
         word_count=int(record["word_count"]),
         digest=record["digest"],
         card_digest=record["card_digest"],
+        relation_digest=record["relation_digest"],
     )
 
 

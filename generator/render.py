@@ -68,9 +68,8 @@ def structure_key(templates: TemplateSet, ctx: Context, routes: tuple[Route, ...
     """
     index = ctx.index
     h = hashlib.blake2b(digest_size=20)
-    h.update(
-        repr((settings, index.signature, sorted({templates.digest(r.template) for r in routes}))).encode()
-    )
+    used = sorted({r.template for r in routes})
+    h.update(repr((settings, index.signature, [templates.digest(name) for name in used])).encode())
     h.update(repr([(r.path, r.kind, r.total) for r in routes]).encode())
     h.update(repr([(t.slug, t.label) for t in index.by_tag]).encode())
     return h.hexdigest()
