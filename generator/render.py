@@ -115,13 +115,15 @@ def render_routes(
     templates: TemplateSet, ctx: Context, routes: list[Route], jobs: int
 ) -> Iterator[tuple[Route, bytes | Diagnostic]]:
     """Each route with its bytes, or with the diagnostic of the template error that stopped it."""
-    shared = {"templates": templates, "ctx": ctx}
-    results = parallel_map(_render_one, routes, jobs=jobs, shared=shared, count=len(routes))
+    # Workers get the routes by fork, so only a number travels to them, never a route's articles.
+    shared = {"templates": templates, "ctx": ctx, "routes": routes}
+    results = parallel_map(_render_one, range(len(routes)), jobs=jobs, shared=shared, count=len(routes))
     yield from zip(routes, results, strict=True)
 
 
-def _render_one(route: Route) -> bytes | Diagnostic:
+def _render_one(number: int) -> bytes | Diagnostic:
     templates: TemplateSet = state("templates")
+    route: Route = state("routes")[number]
     try:
         return render_route(templates, state("ctx"), route)
     except _RENDER_ERRORS as exc:
