@@ -16,6 +16,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 import jinja2
@@ -28,11 +29,13 @@ from generator.context import Context
 from generator.errors import BuildFailed, Diagnostic, raise_if_errors
 from generator.index import build_index, relation_signature, relations
 from generator.markdown import MARKDOWN_SETTINGS_VERSION, pygments_css
+from generator.model import Article
 from generator.output import OutputWriter, OutsideOutput, digest_of, output_lock, tree_key
 from generator.parse import read_articles
 from generator.records import diagnostic_from_record, diagnostic_record
 from generator.render import PageState, fingerprints, page_state, render_routes
 from generator.routes import Route, build_routes
+from generator.sitemap import robots_txt, sitemap_files
 from generator.sources import find_sources, rel
 from generator.templates import TemplateSet, load_templates, theme_dir
 from generator.urls import Links
@@ -90,7 +93,7 @@ def build(site: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
         problems += index_problems
         _stop_on_errors(problems, options.strict)
         clock.lap("index")
-        routes = build_routes(index, config.page_size)
+        routes = build_routes(index, config.page_size, config.feed_entries)
         templates = load_templates(config.root)
         ctx = Context(config, index, Links(config.links, config.base_url), BodyReader(cache.path))
         clock.lap("routes")
@@ -99,6 +102,7 @@ def build(site: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
         previous = PageState.from_json(saved) if saved else None
         rendered, state = _write_pages(writer, templates, ctx, routes, jobs, options.progress, previous)
         _write_assets(writer, config)
+        _write_discovery(writer, ctx.links, routes)
         clock.lap("render and write")
         writer.commit()
         ctx.body.close()  # type: ignore[attr-defined]
@@ -284,6 +288,26 @@ def _write_assets(writer: OutputWriter, config: SiteConfig) -> None:
         for name, path in sorted(_static_files(config.static_dir).items()):
             _put_file(writer, name, path)
     raise_if_errors(problems)
+
+
+def _write_discovery(writer: OutputWriter, links: Links, routes: tuple[Route, ...]) -> None:
+    """sitemap.xml (with a sitemap index past 50,000 pages) and, at a domain root, robots.txt."""
+    pages = [(links.absolute(r.path), _last_change(r)) for r in routes if r.kind not in ("feed", "404")]
+    files = sitemap_files(pages, links.base_url)
+    if links.base_path == "/":  # robots.txt is only read at the root of a host
+        files[urls.robots()] = robots_txt(links.absolute(urls.sitemap()))
+    problems: list[Diagnostic] = []
+    with _writing(problems):
+        for path, data in sorted(files.items()):
+            writer.put(path, digest_of(data), data)
+    raise_if_errors(problems)
+
+
+def _last_change(route: Route) -> date | None:
+    article = route.subject
+    if isinstance(article, Article):
+        return (article.updated or article.published).date()
+    return None
 
 
 def _put_file(writer: OutputWriter, target: str, path: Path) -> None:

@@ -14,12 +14,15 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from slugify import slugify
+
 from generator.errors import ConfigError, Diagnostic
 from generator.model import Topic
 
 CONFIG_NAME = "site.toml"
 LinkMode = Literal["clean", "offline"]
 _SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_AUTHORITY_RE = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?:@[a-z0-9.-]+)?", re.IGNORECASE)
 _LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 
 
@@ -45,6 +48,12 @@ class SiteConfig:
     """"clean": /countries/syria/ links for hosting; "offline": relative links naming index.html."""
     topics: tuple[Topic, ...] = ()
     """The topic vocabulary: articles may only use these slugs."""
+    feed_entries: int = 20
+    """How many of the latest articles each Atom feed holds."""
+    feed_content: Literal["summary", "full"] = "summary"
+    """Whether feed entries carry the summary only or the whole article."""
+    tag_authority: str = ""
+    """The naming authority of feed entry ids (tag: URIs): set once, never change; defaults to a slug of the title."""
 
     @property
     def base_path(self) -> str:
@@ -77,6 +86,9 @@ _KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "output": (str, "a folder path"),
     "links": (str, '"clean" or "offline"'),
     "topics": (list, "an array of [[topics]] tables"),
+    "feed_entries": (int, "a whole number"),
+    "feed_content": (str, '"summary" or "full"'),
+    "tag_authority": (str, "a domain-like name such as example.org"),
 }
 _TOPIC_KEYS = ("slug", "label", "description")
 
@@ -174,6 +186,15 @@ def _validate(
     if not _LANG_RE.match(language):
         report("language", f"expected a language code like en or pt-BR, got {_show(language)}")
 
+    feed_entries = values.get("feed_entries", 20)
+    if not 1 <= feed_entries <= 1000:
+        report("feed_entries", f"expected a number from 1 to 1000, got {feed_entries}")
+    feed_content = values.get("feed_content", "summary")
+    if feed_content not in ("summary", "full"):
+        report("feed_content", f'expected "summary" or "full", got {_show(feed_content)}')
+    authority = values.get("tag_authority") or slugify(values.get("title", "")) or "dateline"
+    if not _AUTHORITY_RE.fullmatch(authority):
+        report("tag_authority", f"expected a domain-like name such as example.org, got {_show(authority)}")
     topics = _topics(values.get("topics", []), text, problems)
     out = output if output is not None else Path(values.get("output", "output"))
     out_dir = (root / out).resolve() if not out.is_absolute() else out.resolve()
@@ -193,6 +214,9 @@ def _validate(
         output_dir=out_dir,
         links=link_mode,
         topics=topics,
+        feed_entries=feed_entries,
+        feed_content=feed_content,
+        tag_authority=authority,
     )
 
 

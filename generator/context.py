@@ -13,6 +13,7 @@ from generator import __version__, urls
 from generator.config import SiteConfig
 from generator.index import SiteIndex
 from generator.model import Article, Country, Period, RenderedBody, Tag, Topic
+from generator.pagemeta import countries_map, coverage_chart, feed_links, month_counts, page_meta
 from generator.routes import Route
 from generator.urls import Links
 from generator.views import (
@@ -92,6 +93,18 @@ def _base(ctx: Context, route: Route, title: str, description: str = "", **field
     if page > 1:
         head = f"{title}, page {page} · {ctx.config.title}"
     fields.setdefault("breadcrumbs", ())
+    fields.setdefault("feeds", feed_links(route, _linker(ctx, route), ctx.config.title))
+    fields.setdefault(
+        "meta",
+        page_meta(
+            ctx.links,
+            route,
+            title=title,
+            description=description or ctx.config.description,
+            site_title=ctx.config.title,
+            language=ctx.config.language,
+        ),
+    )
     return PageView(
         kind=route.kind,
         title=title,
@@ -246,6 +259,9 @@ def _index_page(ctx: Context, route: Route) -> PageView:
         title,
         groups=(GroupView(f"All {title.lower()}", links),),
         breadcrumbs=_crumbs(ctx, route, (title, route.path)),
+        map=countries_map(ctx.index, link)
+        if route.kind == "countries" and ctx.index.by_country
+        else Markup(""),
     )
 
 
@@ -266,6 +282,7 @@ def _country(ctx: Context, route: Route) -> PageView:
         breadcrumbs=_crumbs(
             ctx, route, ("Countries", urls.countries()), (country.name, urls.country(country))
         ),
+        **_chart(ctx, route),
     )
 
 
@@ -316,7 +333,13 @@ def _topic(ctx: Context, route: Route) -> PageView:
         topic.description,
         groups=(GroupView(f"{topic.label} by country", countries),) if countries else (),
         breadcrumbs=_crumbs(ctx, route, ("Topics", urls.topics()), (topic.label, urls.topic(topic))),
+        **_chart(ctx, route),
     )
+
+
+def _chart(ctx: Context, route: Route) -> dict[str, object]:
+    chart, summary, table = coverage_chart(ctx.index, route)
+    return {"chart": chart, "chart_summary": summary, "chart_table": table}
 
 
 def _tag(ctx: Context, route: Route) -> PageView:
@@ -400,29 +423,40 @@ def page_inputs(ctx: Context, route: Route) -> tuple[object, ...]:
     pages = (route.pagination.number, route.pagination.paths) if route.pagination else None
     subject = route.subject.digest if isinstance(route.subject, Article) else _key(route.subject)
     common = (route.path, route.kind, subject, route.total, pages, shown)
+    if route.kind == "feed":  # entries show whole articles, not just their cards
+        return (*common, tuple(a.digest for a in route.articles))
+    if route.kind in ("country", "topic") and (route.pagination is None or route.pagination.number == 1):
+        months = ctx.plain_key(
+            ("months", route.kind, _key(route.subject)), lambda: _subject_months(ctx, route)
+        )
+        common = (*common, months)
     if route.kind == "article":
         assert isinstance(route.subject, Article)
         near = index.neighbours[route.subject.source_path]
         linked = (near.previous, near.next, *near.related)
         return (*common, tuple(digest[a.source_path] if a else None for a in linked))
     if route.kind == "home":
-        return (*common, _counts(index.by_country), _counts(index.by_topic))
+        return (*common, ctx.plain_key("home", lambda: (_counts(index.by_country), _counts(index.by_topic))))
     if route.kind in ("countries", "topics", "tags"):
         groups = {"countries": index.by_country, "topics": index.by_topic, "tags": index.by_tag}
         return (*common, _counts(groups[route.kind]))
     if route.kind in ("country", "country_topic"):
         country = route.subject if isinstance(route.subject, Country) else route.subject[0]  # type: ignore[index]
-        return (*common, _key(index.topics_of_country(country)))
+        return (*common, ctx.plain_key(("topics of", country.code), lambda: index.topics_of_country(country)))
     if route.kind == "topic":
-        assert isinstance(route.subject, Topic)
-        return (*common, _key(index.countries_of_topic(route.subject)))
+        topic = route.subject
+        assert isinstance(topic, Topic)
+        return (*common, ctx.plain_key(("countries of", topic.slug), lambda: index.countries_of_topic(topic)))
     if route.kind in ("archive", "year"):
         year = route.subject.year if isinstance(route.subject, Period) else None
-        return (
-            *common,
-            tuple((_key(p), len(a)) for p, a in index.by_month.items() if year in (None, p.year)),
-        )
+        months = ctx.plain_key("months", lambda: tuple((p, len(a)) for p, a in index.by_month.items()))
+        return (*common, tuple(m for m in months if year in (None, m[0][0])))  # type: ignore[index]
     return common
+
+
+def _subject_months(ctx: Context, route: Route) -> object:
+    group = ctx.index.by_country if route.kind == "country" else ctx.index.by_topic
+    return sorted(month_counts(group.get(route.subject, ())).items())  # type: ignore[call-overload]
 
 
 def _counts(groups: Mapping[Any, tuple[Article, ...]]) -> tuple[tuple[object, int], ...]:

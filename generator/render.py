@@ -15,7 +15,9 @@ import jinja2
 
 from generator.context import Context, page_inputs, page_view, site_view
 from generator.errors import Diagnostic
+from generator.feeds import atom_xml
 from generator.model import Article
+from generator.pagemeta import feed_document
 from generator.routes import Route
 from generator.templates import TemplateSet
 from generator.workers import parallel_map, state
@@ -24,6 +26,19 @@ _RENDER_ERRORS = (jinja2.TemplateError, RecursionError, TypeError, AttributeErro
 
 
 def render_route(templates: TemplateSet, ctx: Context, route: Route) -> bytes:
+    if route.kind == "feed":
+        config = ctx.config
+        feed = feed_document(
+            ctx.links,
+            route,
+            ctx.body,
+            site_title=config.title,
+            description=config.description,
+            language=config.language,
+            authority=config.tag_authority,
+            full=config.feed_content == "full",
+        )
+        return atom_xml(feed)
     template = templates.env.get_template(route.template)
     html = template.render(site=site_view(ctx, route), page=page_view(ctx, route))
     return html.encode("utf-8")
@@ -102,6 +117,8 @@ def fingerprints(
 
 
 def _touched(ctx: Context, route: Route, changed: set[str], cards: set[str]) -> bool:
+    if route.kind == "feed":
+        return any(a.source_path in changed for a in route.articles)
     if isinstance(route.subject, Article):
         if route.subject.source_path in changed:
             return True

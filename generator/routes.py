@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from generator import urls
 from generator.index import SiteIndex
@@ -12,7 +12,7 @@ from generator.model import Article, Country, Period, Tag, Topic
 
 RouteKind = Literal[
     "home", "article", "countries", "country", "country_topic", "topics", "topic",
-    "tags", "tag", "archive", "year", "month", "404",
+    "tags", "tag", "archive", "year", "month", "404", "feed",
 ]  # fmt: skip
 Subject = Article | Country | Topic | Tag | Period | tuple[Country, Topic] | None
 
@@ -24,6 +24,7 @@ TEMPLATES: dict[str, str] = {
     "tags": "index.html",
     "archive": "archive.html",
     "404": "404.html",
+    "feed": "",  # Atom, written by generator.feeds rather than a template
 }
 
 
@@ -53,9 +54,18 @@ class Route:
         return TEMPLATES.get(self.kind, "list.html")
 
 
-def build_routes(index: SiteIndex, page_size: int) -> tuple[Route, ...]:
+def build_routes(index: SiteIndex, page_size: int, feed_size: int = 20) -> tuple[Route, ...]:
     """All routes, in a stable order."""
-    return tuple(_routes(index, page_size))
+    return tuple(_routes(index, page_size)) + tuple(_feeds(index, feed_size))
+
+
+def _feeds(index: SiteIndex, size: int) -> Iterator[Route]:
+    """The site's feed and one per country, topic and tag: their latest articles, newest first."""
+    yield Route(urls.feed(), "feed", None, index.articles[:size], len(index.articles))
+    groups: tuple[Mapping[Any, tuple[Article, ...]], ...] = (index.by_country, index.by_topic, index.by_tag)
+    for group in groups:
+        for subject, articles in group.items():
+            yield Route(urls.feed(subject), "feed", subject, articles[:size], len(articles))
 
 
 def _routes(index: SiteIndex, size: int) -> Iterator[Route]:

@@ -48,6 +48,8 @@ class TemplateSet:
 
     def digest(self, name: str) -> str:
         """A hash of ``name`` and every template it extends, includes or imports, recursively."""
+        if not name:
+            return "no template"  # feeds are written by code
         if name not in self._digests:
             h = hashlib.sha256()
             for part in sorted(self._closure(name)):

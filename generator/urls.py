@@ -81,6 +81,25 @@ def not_found() -> str:
     return "404.html"
 
 
+FEED = "feed.xml"
+
+
+def feed(subject: Country | Topic | Tag | None = None) -> str:
+    """The Atom feed of the whole site, or of one country, topic or tag, beside its page."""
+    if subject is None:
+        return FEED
+    folder = {Country: "countries", Topic: "topics", Tag: "tags"}[type(subject)]
+    return f"{folder}/{subject.slug}/{FEED}"
+
+
+def sitemap() -> str:
+    return "sitemap.xml"
+
+
+def robots() -> str:
+    return "robots.txt"
+
+
 def asset(name: str) -> str:
     return posixpath.join("assets", name)
 

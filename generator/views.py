@@ -111,4 +111,10 @@ class PageView:
     groups: tuple[GroupView, ...] = ()
     article: ArticleView | None = None
     total: int = 0  # articles in the whole list, across pages
+    feeds: tuple[Link, ...] = ()  # Atom feeds of this page and of the site, for <link rel="alternate">
+    meta: Markup = Markup("")  # OpenGraph tags and JSON-LD, escaped and ready to print in <head>
+    chart: Markup = Markup("")  # inline SVG: articles per month (country and topic pages)
+    chart_summary: str = ""  # the chart in one sentence, its text alternative
+    chart_table: Markup = Markup("")  # the chart's numbers as a table, for a <details>
+    map: Markup = Markup("")  # inline SVG world map (the countries index)
     extra: dict[str, str] = field(default_factory=dict)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import io
+import itertools
 import json
 import math
 import sys
@@ -42,11 +43,13 @@ SPLITS = (
     ("578", "SJ", lambda lon, lat: lat > 74),  # Svalbard, drawn with Norway
 )
 # Places on neither the 1:110m nor the 1:50m map (longitude, latitude), entered by hand.
+# fmt: off
 EXTRA_POINTS: dict[str, Point] = {
     "BQ": (-68.27, 12.18), "BV": (3.36, -54.42), "CC": (96.84, -12.17), "CX": (105.62, -10.49),
     "GI": (-5.35, 36.14), "GP": (-61.58, 16.25), "MQ": (-61.02, 14.64), "RE": (55.53, -21.12),
     "TK": (-171.85, -9.2), "TV": (179.2, -8.52), "YT": (45.17, -12.83), "UM": (166.65, 19.28),
 }
+# fmt: on
 # Shapes without an ISO numeric id: Kosovo takes the code Europe and the IMF use.
 NO_ISO = {"Kosovo": "XK"}
 
@@ -80,8 +83,8 @@ def project(arcs: list[list[Point]]) -> list[list[Point]]:
     return [[equal_earth(lon, lat) for lon, lat in arc] for arc in arcs]
 
 
-def simplify(points: list[Point], tolerance: float) -> list[Point]:
-    """Douglas-Peucker, iterative; the end points always stay so arcs still meet."""
+def simplify(points: list[Point], tolerance: float) -> list[int]:
+    """Indices Douglas-Peucker keeps (iterative); the end points always stay so arcs still meet."""
     keep = [False] * len(points)
     keep[0] = keep[-1] = True
     stack = [(0, len(points) - 1)]
@@ -101,7 +104,44 @@ def simplify(points: list[Point], tolerance: float) -> list[Point]:
         if worst > tolerance:
             keep[index] = True
             stack += [(first, index), (index, last)]
-    return [p for p, k in zip(points, keep, strict=True) if k]
+    return [i for i, k in enumerate(keep) if k]
+
+
+def split_antimeridian(points: list[Point]) -> list[list[Point]]:
+    """A ring crossing 180° (Fiji, Chukotka) becomes one ring on each side of the map.
+
+    A jump of more than 180° between neighbours means the ring went across. A ring whose jumps
+    do not cancel out goes around a pole (Antarctica): its jump is the map's edge, kept as it is.
+    """
+    if all(abs(a[0] - b[0]) <= 180 for a, b in itertools.pairwise(points)):
+        return [points]
+    shift, unwrapped = 0.0, [points[0]]
+    for (x0, _), (x1, y1) in itertools.pairwise(points):
+        shift += -360 if x1 - x0 > 180 else 360 if x0 - x1 > 180 else 0
+        unwrapped.append((x1 + shift, y1))
+    if shift:
+        return [points]
+    pieces = []
+    for offset in (-360, 0, 360):
+        piece = clip([(x + offset, y) for x, y in unwrapped], -180, 180)
+        if len(piece) >= 3:
+            pieces.append(piece)
+    return pieces
+
+
+def clip(points: list[Point], low: float, high: float) -> list[Point]:
+    """Sutherland-Hodgman clipping of a closed ring to low <= x <= high."""
+    for inside, edge in ((lambda x: x >= low, low), (lambda x: x <= high, high)):
+        out: list[Point] = []
+        for (x0, y0), (x1, y1) in zip(points, points[1:] + points[:1], strict=True):
+            if inside(x1) != inside(x0):
+                out.append((edge, y0 + (y1 - y0) * (edge - x0) / (x1 - x0)))
+            if inside(x1):
+                out.append((x1, y1))
+        points = out
+        if not points:
+            break
+    return points
 
 
 def polygons(geometry: dict) -> list[list[list[int]]]:
@@ -168,7 +208,9 @@ def build(topo110: dict, topo50: dict, source: str) -> dict:
         for polygon in polygons(geometry):
             outer = ring(polygon[0], lonlat)
             lon, lat = sum(p[0] for p in outer) / len(outer), sum(p[1] for p in outer) / len(outer)
-            split = next((code for parent, code, test in SPLITS if parent == numeric and test(lon, lat)), None)
+            split = next(
+                (code for parent, code, test in SPLITS if parent == numeric and test(lon, lat)), None
+            )
             shapes.setdefault(split or key, []).extend(polygon)
 
     centres: dict[str, Point] = {code: equal_earth(*ll) for code, ll in EXTRA_POINTS.items()}
@@ -186,23 +228,28 @@ def build(topo110: dict, topo50: dict, source: str) -> dict:
     min_y, max_y = min(p[1] for p in every), max(p[1] for p in every)
     scale = (WIDTH - 2 * MARGIN) / (max_x - min_x)
     height = math.ceil((max_y - min_y) * scale + 2 * MARGIN)
-    arcs = [simplify(arc, TOLERANCE / scale) for arc in arcs]
+    # Simplified once per shared arc, judged on the map as drawn, so neighbours keep one border.
+    lonlat = [[ll[i] for i in simplify(xy, TOLERANCE / scale)] for ll, xy in zip(lonlat, arcs, strict=True)]
 
-    def grid(p: Point) -> tuple[int, int]:  # SVG's y points down
-        return round((MARGIN + (p[0] - min_x) * scale) * GRID), round((MARGIN + (max_y - p[1]) * scale) * GRID)
+    def grid(p: Point) -> tuple[int, int]:
+        x = MARGIN + (p[0] - min_x) * scale
+        y = MARGIN + (max_y - p[1]) * scale  # SVG's y points down
+        return round(x * GRID), round(y * GRID)
 
     paths = {}
     for key, rings in sorted(shapes.items()):
         snapped = []
-        for indices in rings:
-            points = [grid(p) for p in ring(indices, arcs)]
+        for piece in (piece for indices in rings for piece in split_antimeridian(ring(indices, lonlat))):
+            points = [grid(equal_earth(*p)) for p in piece]
             points = [p for i, p in enumerate(points) if i == 0 or p != points[i - 1]]
             if points[-1] == points[0]:
                 points.pop()  # "z" closes the ring
             if len(points) >= 3:
                 snapped.append(points)
         paths[key] = path_data(snapped)
-    points_out = {key: [x / GRID, y / GRID] for key, (x, y) in sorted((k, grid(c)) for k, c in centres.items())}
+    points_out = {
+        key: [x / GRID, y / GRID] for key, (x, y) in sorted((k, grid(c)) for k, c in centres.items())
+    }
     return {"source": source, "width": WIDTH, "height": height, "paths": paths, "points": points_out}
 
 
@@ -226,7 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True) + "\n"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
-    print(f"{args.out}: {len(text.encode())} bytes, {len(data['paths'])} shapes, {len(data['points'])} points")
+    print(
+        f"{args.out}: {len(text.encode())} bytes, {len(data['paths'])} shapes, {len(data['points'])} points"
+    )
     print(f"input sha256 {hashlib.sha256(raw).hexdigest()}")
     return 0
 
