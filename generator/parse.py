@@ -7,9 +7,13 @@ unchanged is not rendered again. Misses are worked on in parallel.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import signal
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -25,6 +29,33 @@ from generator.model import Article, RenderedBody, Source
 from generator.records import article_from_record, article_record, diagnostic_from_record, diagnostic_record
 from generator.sources import read_source, rel
 from generator.workers import parallel_map, state
+
+# Python-Markdown is slow on some pathological input; one such file must not hang a whole build.
+RENDER_SECONDS = 20
+
+
+class RenderTimeout(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise RenderTimeout after ``seconds``; only where signals can be used (a process's main thread)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise RenderTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
 
 # A file modified this close to the moment its stat was taken may change again within the same
 # clock tick without its mtime moving, so such a stat is not remembered (git's "racy" entries).
@@ -163,7 +194,19 @@ def _parse_one(path: Path) -> tuple[str, Stat | None, str, dict[str, Any], Rende
     if matter is not None:
         key = body_key(matter.body)
         stored = key in state("bodies")
-        body = state("bodies_reader").by_key(key) if stored else render_markdown(matter.body)
+        if stored:
+            body = state("bodies_reader").by_key(key)
+        else:
+            try:
+                with time_limit(RENDER_SECONDS):
+                    body = render_markdown(matter.body)
+            except RenderTimeout:
+                message = (
+                    f"rendering the Markdown took longer than {RENDER_SECONDS} seconds: the body probably holds "
+                    "a construct the renderer handles badly (thousands of nested brackets, lists or emphasis marks)"
+                )
+                record["diagnostics"].append(diagnostic_record(Diagnostic(name, matter.body_line, message)))
+                return name, None, source.digest, record, None
         article = _article(source, matter, body, key)
         article = replace(
             article,

@@ -48,7 +48,7 @@ def read_source(root: Path, path: Path) -> Source | Diagnostic:
         size = path.stat().st_size
         if size > MAX_BYTES:
             return Diagnostic(
-                name, None, f"file is {size // (1024 * 1024)} MiB; articles are limited to 10 MiB"
+                name, None, f"file is {size / 1048576:.1f} MiB; articles are limited to 10 MiB"
             )
         raw = path.read_bytes()
     except FileNotFoundError:
