@@ -14,10 +14,11 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from tqdm import tqdm
@@ -82,7 +83,9 @@ def build(site: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
             clock.lap("sources (unchanged)")
             return replace(last, seconds=clock.total(), timings=tuple(clock.laps))
         clock.lap("sources")
-        parsed = read_articles(config, paths, cache, jobs)
+        parsed = read_articles(
+            config, paths, cache, jobs, _bar("Reading", "article") if options.progress else None
+        )
         problems += parsed.problems
         articles = [a for a in parsed.articles if options.drafts or not a.draft]
         clock.lap("front matter and bodies")
@@ -261,10 +264,8 @@ def _write_pages(
             else:
                 stale.append(route)
         results = render_routes(templates, ctx, stale, jobs)
-        if progress and len(stale) > 200:
-            results = tqdm(
-                results, total=len(stale), desc="Rendering", unit="page", file=sys.stderr, leave=False
-            )
+        if progress:
+            results = _bar("Rendering", "page")(results, len(stale))
         for route, data in results:
             if isinstance(data, Diagnostic):
                 if data not in problems:
@@ -340,6 +341,17 @@ def _static_files(folder: Path) -> dict[str, Path]:
         for p in sorted(folder.rglob("*"))
         if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     }
+
+
+def _bar(label: str, unit: str) -> Callable[[Iterator[Any], int], Iterator[Any]]:
+    """A progress bar on the terminal for long stages; short ones show none."""
+
+    def wrap(items: Iterator[Any], total: int) -> Iterator[Any]:
+        if total < 200:
+            return items
+        return iter(tqdm(items, total=total, desc=label, unit=unit, file=sys.stderr, leave=False))
+
+    return wrap
 
 
 class _Clock:

@@ -13,7 +13,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -90,7 +90,13 @@ class _Entry:
     article: Article | None
 
 
-def read_articles(config: SiteConfig, paths: list[Path], cache: BuildCache, jobs: int) -> Parsed:
+def read_articles(
+    config: SiteConfig,
+    paths: list[Path],
+    cache: BuildCache,
+    jobs: int,
+    progress: Callable[[Iterator[Any], int], Iterator[Any]] | None = None,
+) -> Parsed:
     settings = settings_digest(config)
     known = cache.file_digests()
     records = cache.article_records(settings)
@@ -117,9 +123,10 @@ def read_articles(config: SiteConfig, paths: list[Path], cache: BuildCache, jobs
     }
     batch: list[tuple[str, RenderedBody]] = []
     rendered = 0
-    for name, stat, digest, record, body in parallel_map(
-        _parse_one, misses, jobs=jobs, count=len(misses), shared=shared
-    ):
+    results = parallel_map(_parse_one, misses, jobs=jobs, count=len(misses), shared=shared)
+    if progress is not None:
+        results = progress(results, len(misses))
+    for name, stat, digest, record, body in results:
         article = article_from_record(record["article"], config) if record["article"] else None
         entries[name] = _Entry(stat, digest, record, article)
         if body is not None and article is not None:
