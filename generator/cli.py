@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+import webbrowser
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -10,6 +12,10 @@ import click
 from generator import __version__
 from generator.build import BuildOptions, BuildResult, build, clean
 from generator.errors import DatelineError
+from generator.importer.pipeline import ImportOptions, run_import
+from generator.importer.report import report as import_report
+from generator.importer.retag import retag, tag_report
+from generator.serve import PreviewServer, ServeOptions, wait_for_interrupt
 
 _SITE = click.option(
     "--site",
@@ -83,6 +89,60 @@ def clean_command(site: Path) -> None:
         click.echo(f"removed {path}")
 
 
+@cli.command("serve")
+@_SITE
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; anything but this computer's own (127.0.0.1, localhost) exposes the preview.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to listen on (0: any free port).",
+)
+@click.option("--offline", is_flag=True, help="Relative links naming index.html, as build --offline.")
+@click.option("--drafts", is_flag=True, help="Include articles marked draft: true.")
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Build into this folder and keep it (default: a temporary folder, removed on exit).",
+)
+@click.option("--poll", is_flag=True, help="Watch files by polling instead of inotify (network drives).")
+@click.option("--no-open", is_flag=True, help="Do not open the site in a web browser.")
+def serve_command(
+    site: Path,
+    host: str,
+    port: int,
+    offline: bool,
+    drafts: bool,
+    output: Path | None,
+    poll: bool,
+    no_open: bool,
+) -> None:
+    """Serve the site for preview; rebuild it and reload the browser on every change."""
+    options = ServeOptions(host=host, port=port, offline=offline, drafts=drafts, output=output, poll=poll)
+    server = PreviewServer(site, options, report=lambda line: click.echo(line, err=True))
+    click.echo("Building the site ...", err=True)
+    try:
+        server.start()
+        click.echo(f"Serving {server.url} (Ctrl-C to stop)")
+        if not no_open:
+            webbrowser.open(server.url)
+        wait_for_interrupt()
+    except DatelineError as exc:
+        click.echo(exc.show(), err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    click.echo("Stopped.", err=True)
+
+
 def _run(action):  # noqa: ANN001, ANN202 - a thin wrapper for any command's action
     """Show a user's mistake as text and an exit status, never as a traceback."""
     try:
@@ -116,3 +176,58 @@ def _summary(result: BuildResult) -> str:
 
 def main() -> None:
     cli(prog_name="dateline")
+
+
+# --- import and tag (generator/importer) ---------------------------------------------------------
+
+
+@cli.command("import")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_SITE
+@click.option(
+    "--date",
+    "published",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Publication date for inputs whose metadata has none (plain text).",
+)
+@click.option("--source", help="The outlet's name, written as source: (default: from the profile or page).")
+@click.option("--profile", help="Clean with this outlet profile (default: recognised from the text).")
+@click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
+@click.option("--force", is_flag=True, help="Replace existing articles (re-imports and same-slug articles).")
+@click.option("-q", "--quiet", is_flag=True, help="Print one line per input, without details.")
+def import_command(
+    inputs: tuple[Path, ...],
+    site: Path,
+    published: datetime | None,
+    source: str | None,
+    profile: str | None,
+    dry_run: bool,
+    force: bool,
+    quiet: bool,
+) -> None:
+    """Import scraped articles (plain text, HTML pages, RSS/Atom feeds, folders) into content/."""
+    options = ImportOptions(
+        date=published.date() if published else None,
+        source=source,
+        profile=profile,
+        dry_run=dry_run,
+        force=force,
+    )
+    settings, outcomes = _run(lambda: run_import(site, list(inputs), options))
+    click.echo(import_report(outcomes, settings.config.root, dry_run=dry_run, detail=not quiet))
+    if any(o.status == "failed" for o in outcomes):
+        sys.exit(1)
+
+
+@cli.command("tag")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@_SITE
+@click.option("--write", is_flag=True, help="Apply the changes (default: only show them).")
+@click.option("--explain", is_flag=True, help="Show why each tag was chosen.")
+@click.option("--replace", is_flag=True, help="Replace existing countries and topics instead of adding to them.")
+def tag_command(paths: tuple[Path, ...], site: Path, write: bool, explain: bool, replace: bool) -> None:
+    """Tag articles' countries and topics (a dry run unless --write)."""
+    results = _run(lambda: retag(site, list(paths), write=write, replace=replace))
+    click.echo(tag_report(results, explain=explain, written=write))
+    if any(r.error for r in results):
+        sys.exit(1)

@@ -89,6 +89,9 @@ _KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "feed_entries": (int, "a whole number"),
     "feed_content": (str, '"summary" or "full"'),
     "tag_authority": (str, "a domain-like name such as example.org"),
+    # The importer's own tables; generator.importer.settings checks what is inside them.
+    "import": (dict, "a table: [import]"),
+    "tagging": (dict, "a table: [tagging]"),
 }
 _TOPIC_KEYS = ("slug", "label", "description")
 

@@ -269,7 +269,14 @@ class _Validator:
                     Diagnostic(self.path, field.line, f"{name}: unknown field{suffix}", "warning")
                 )
         title = self.text("title", required=True)
-        published = self.moment("date", required=True)
+        draft = self.flag("draft")
+        published = self.moment("date", required=not draft)
+        if published is None and draft and not any(p.severity == "error" for p in self.problems):
+            # An imported article whose date is unknown waits as a draft: it must not go out undated.
+            self.problems.append(
+                Diagnostic(self.path, None, "undated draft: not built; add date: to publish it", "warning")
+            )
+            return None, self.problems
         updated = self.moment("updated")
         matter = FrontMatter(
             title=title or "",
@@ -286,14 +293,15 @@ class _Validator:
             tags=self.tags(),
             language=self.language(),
             slug=self.slug(title),
-            draft=self.flag("draft"),
+            draft=draft,
             body=body,
             body_line=body_line,
         )
         self.countries("countries_mentioned")
-        if any(p.severity == "error" for p in self.problems):
-            return None, self.problems
-        return matter, self.problems
+        problems = sorted(self.problems, key=lambda p: p.line or 0)  # in the order of the file
+        if any(p.severity == "error" for p in problems):
+            return None, problems
+        return matter, problems
 
     def text(self, name: str, *, required: bool = False) -> str | None:
         field = self.fields.get(name)
