@@ -101,8 +101,7 @@ def build(site: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
         ctx = Context(config, index, Links(config.links, config.base_url), BodyReader(cache.path))
         clock.lap("routes")
         writer = OutputWriter(config.output_dir, cache)
-        saved = cache.get_value("page-state")
-        previous = PageState.from_json(saved) if saved else None
+        previous = _previous_state(cache, config.output_dir)
         rendered, state = _write_pages(writer, templates, ctx, routes, jobs, options.progress, previous)
         _write_assets(writer, config)
         _write_discovery(writer, ctx.links, routes)
@@ -125,7 +124,9 @@ def build(site: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
         )
         _remember_build(cache, config, options, stamp, result)
         cache.put_value("relations", json.dumps({"signature": signature, "relations": relations(index)}))
-        cache.put_value("page-state", state.to_json())
+        cache.put_value(
+            "page-state", json.dumps({"tree": tree_key(config.output_dir), "state": state.to_json()})
+        )
     return result
 
 
@@ -185,6 +186,16 @@ def _last_build(cache: BuildCache, stamp: str | None, config: SiteConfig) -> Bui
         seconds=0.0,
         warnings=tuple(diagnostic_from_record(w) for w in data["warnings"]),
     )
+
+
+def _previous_state(cache: BuildCache, output_dir: Path) -> PageState | None:
+    """The page state of the build that made the live output folder (not of some other output folder)."""
+    saved = cache.get_value("page-state")
+    if saved is None:
+        return None
+    data = json.loads(saved)
+    front = tree_key(output_dir)
+    return PageState.from_json(data["state"]) if front is not None and data["tree"] == front else None
 
 
 def _known_relations(cache: BuildCache, signature: str) -> dict | None:

@@ -209,3 +209,18 @@ def test_text_only_edits_match_clean_builds(make_site: MakeSite, tmp_path: Path,
         result = build(site)
         assert tree(site / "output") == clean_build(site, tmp_path), f"after {what} edit"
         assert result.pages_rendered < 40
+
+
+def test_two_output_folders_of_one_site_stay_right(make_site: MakeSite, tmp_path: Path) -> None:
+    """The cache is per site; what it remembers of each output folder must not leak into the other."""
+    rng = random.Random(11)
+    site = make_site({f"content/a{n}.md": random_article(rng, n) for n in range(10)})
+    first, second = tmp_path / "first", tmp_path / "second"
+    build(site, BuildOptions(output=first))
+    victim = site / "content/a3.md"
+    victim.write_text(
+        victim.read_text(encoding="utf-8").replace("Synthetic paragraph 1", "Changed"), encoding="utf-8"
+    )
+    build(site, BuildOptions(output=second))
+    build(site, BuildOptions(output=first))  # first is one edit behind: it must catch up
+    assert tree(first) == tree(second) == clean_build(site, tmp_path)
