@@ -57,6 +57,10 @@ def time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+# Within one long-running process (the preview server) what the last build read stays in memory:
+# an entry follows from the file's bytes and the settings alone, so it never goes stale.
+_WARM: dict[tuple[str, str], dict[str, _Entry]] = {}
+
 # A file modified this close to the moment its stat was taken may change again within the same
 # clock tick without its mtime moving, so such a stat is not remembered (git's "racy" entries).
 _RACY_NS = 100_000_000
@@ -98,8 +102,13 @@ def read_articles(
     progress: Callable[[Iterator[Any], int], Iterator[Any]] | None = None,
 ) -> Parsed:
     settings = settings_digest(config)
-    known = cache.file_digests()
-    records = cache.article_records(settings)
+    warm = _WARM.get((str(cache.path), settings))
+    if warm is None:
+        known = cache.file_digests()
+        records = cache.article_records(settings)
+    else:  # the previous build in this process read these: no need to load them again
+        known = {n: (e.stat, e.digest) for n, e in warm.items() if e.stat is not None}
+        records = {(n, e.digest): e.record for n, e in warm.items()}
     bodies = cache.body_keys()
     now_ns = time.time_ns()
     names = [rel(config.root, p) for p in paths]
@@ -108,7 +117,7 @@ def read_articles(
     misses: list[Path] = []
     missed: list[str] = []
     for name, path in zip(names, paths, strict=True):
-        entry = _cached(name, path, known.get(name), records, bodies, config)
+        entry = _cached(name, path, known.get(name), records, bodies, config, warm)
         if entry is None:
             misses.append(path)
             missed.append(name)
@@ -150,6 +159,12 @@ def read_articles(
         keep=((n, e.digest) for n, e in zip(names, ordered, strict=True) if e.stat is not None),
     )
     cache.prune_bodies({a.body_digest for a in articles})
+    _WARM.clear()  # one site per process at a time: keep memory to the current one
+    _WARM[(str(cache.path), settings)] = {
+        n: e
+        for n, e in zip(names, ordered, strict=True)
+        if e.stat is not None and e.stat.mtime_ns < now_ns - _RACY_NS
+    }
     return Parsed(tuple(articles), tuple(problems), read=len(misses), rendered=rendered)
 
 
@@ -160,6 +175,7 @@ def _cached(
     records: dict[tuple[str, str], dict[str, Any]],
     bodies: set[str],
     config: SiteConfig,
+    warm: dict[str, _Entry] | None = None,
 ) -> _Entry | None:
     """The cached entry of a file whose stat is unchanged, if all of it is still in the cache."""
     if known is None:
@@ -171,6 +187,9 @@ def _cached(
     stat, digest = known
     if (st.st_size, st.st_mtime_ns) != (stat.size, stat.mtime_ns):
         return None
+    entry = warm.get(name) if warm is not None else None
+    if entry is not None and entry.digest == digest:
+        return entry if entry.article is None or entry.article.body_digest in bodies else None
     record = records.get((name, digest))
     if record is None:
         return None
