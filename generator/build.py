@@ -36,6 +36,9 @@ from generator.parse import read_articles
 from generator.records import diagnostic_from_record, diagnostic_record
 from generator.render import PageState, fingerprints, page_state, render_routes
 from generator.routes import Route, build_routes
+from generator.search import FOLDER as SEARCH_FOLDER
+from generator.search import FORMAT as SEARCH_FORMAT
+from generator.search import SearchDoc, search_files
 from generator.sitemap import robots_txt, sitemap_files
 from generator.sources import find_sources, rel
 from generator.templates import TemplateSet, load_templates, theme_dir
@@ -105,6 +108,7 @@ def build(site: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
         rendered, state = _write_pages(writer, templates, ctx, routes, jobs, options.progress, previous)
         _write_assets(writer, config)
         _write_discovery(writer, ctx.links, routes)
+        _write_search(writer, ctx)
         clock.lap("render and write")
         writer.commit()
         ctx.body.close()  # type: ignore[attr-defined]
@@ -312,6 +316,24 @@ def _write_discovery(writer: OutputWriter, links: Links, routes: tuple[Route, ..
     with _writing(problems):
         for path, data in sorted(files.items()):
             writer.put(path, digest_of(data), data)
+    raise_if_errors(problems)
+
+
+def _write_search(writer: OutputWriter, ctx: Context) -> None:
+    """The search index files; made again only when an article changed (they cover whole bodies)."""
+    articles = ctx.index.articles
+    print_ = hashlib.sha256(repr((SEARCH_FORMAT, [a.digest for a in articles])).encode()).hexdigest()
+    manifest = writer.front_manifest or {}
+    same = sorted(p for p, (fp, _) in manifest.items() if p.startswith(f"{SEARCH_FOLDER}/") and fp == print_)
+    problems: list[Diagnostic] = []
+    with _writing(problems):
+        if same:
+            for path in same:
+                writer.put(path, print_, None)
+        else:
+            docs = (SearchDoc.from_article(a, ctx.body(a).text) for a in articles)
+            for path, data in sorted(search_files(docs).items()):
+                writer.put(path, print_, data)
     raise_if_errors(problems)
 
 

@@ -15,6 +15,7 @@ from generator.index import SiteIndex
 from generator.model import Article, Country, Period, RenderedBody, Tag, Topic
 from generator.pagemeta import countries_map, coverage_chart, feed_links, month_counts, page_meta
 from generator.routes import Route
+from generator.search import search_page
 from generator.urls import Links
 from generator.views import (
     ArticleCard,
@@ -36,6 +37,7 @@ _NAV = (
     ("Topics", urls.topics(), ("topics", "topic")),
     ("Tags", urls.tags(), ("tags", "tag")),
     ("Archive", urls.archive(), ("archive", "year", "month")),
+    ("Search", urls.search(), ("search",)),
 )
 
 
@@ -389,6 +391,11 @@ def _period(ctx: Context, route: Route) -> PageView:
     return _base(ctx, route, period.label, groups=groups, breadcrumbs=_crumbs(ctx, route, *trail))
 
 
+def _search(ctx: Context, route: Route) -> PageView:
+    page = search_page(_linker(ctx, route), offline=ctx.links.mode == "offline")
+    return _base(ctx, route, "Search", breadcrumbs=_crumbs(ctx, route, ("Search", route.path)), search=page)
+
+
 def _not_found(ctx: Context, route: Route) -> PageView:
     return _base(ctx, route, "Page not found")
 
@@ -407,6 +414,7 @@ _MAKERS: dict[str, Callable[[Context, Route], PageView]] = {
     "year": _period,
     "month": _period,
     "404": _not_found,
+    "search": _search,
 }
 
 

@@ -12,7 +12,7 @@ from generator.model import Article, Country, Period, Tag, Topic
 
 RouteKind = Literal[
     "home", "article", "countries", "country", "country_topic", "topics", "topic",
-    "tags", "tag", "archive", "year", "month", "404", "feed",
+    "tags", "tag", "archive", "year", "month", "404", "feed", "search",
 ]  # fmt: skip
 Subject = Article | Country | Topic | Tag | Period | tuple[Country, Topic] | None
 
@@ -25,6 +25,7 @@ TEMPLATES: dict[str, str] = {
     "archive": "archive.html",
     "404": "404.html",
     "feed": "",  # Atom, written by generator.feeds rather than a template
+    "search": "search.html",
 }
 
 
@@ -94,6 +95,7 @@ def _routes(index: SiteIndex, size: int) -> Iterator[Route]:
         yield from _paged("year", period, arts, size, lambda n, p=period: urls.period(p, n))
     for period, arts in index.by_month.items():
         yield from _paged("month", period, arts, size, lambda n, p=period: urls.period(p, n))
+    yield Route(urls.search(), "search", None)
     yield Route(urls.not_found(), "404", None)
 
 

@@ -23,7 +23,7 @@ from generator.model import Article, Country, Period, Tag, Topic
 INDEX = "index.html"
 PAGE_SEGMENT = "page"
 # Names that a slug may not take: they would collide with folders Dateline makes itself.
-RESERVED_SLUGS = frozenset({PAGE_SEGMENT, "assets", "countries", "topics", "tags", "archive"})
+RESERVED_SLUGS = frozenset({PAGE_SEGMENT, "assets", "countries", "topics", "tags", "archive", "search"})
 
 
 def _paged(folder: str, page: int) -> str:
@@ -90,6 +90,10 @@ def feed(subject: Country | Topic | Tag | None = None) -> str:
         return FEED
     folder = {Country: "countries", Topic: "topics", Tag: "tags"}[type(subject)]
     return f"{folder}/{subject.slug}/{FEED}"
+
+
+def search() -> str:
+    return posixpath.join("search", INDEX)
 
 
 def sitemap() -> str:

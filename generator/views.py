@@ -6,9 +6,11 @@ template never builds a link and both link modes come out right.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from markupsafe import Markup
+
+_EMPTY = Markup("")  # Markup is immutable: one empty value serves every default
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,16 @@ class GroupView:
 
 
 @dataclass(frozen=True)
+class SearchPage:
+    """What the search page's template needs (``templates/search.html``)."""
+
+    index_url: str  # link to search/index.js
+    root_url: str  # prefix of result links: "../" offline, the base path ("/archive/") clean
+    link_mode: str  # "offline" or "clean"
+    scripts: tuple[str, ...]  # links to the page's scripts, in order
+
+
+@dataclass(frozen=True)
 class PageView:
     """Everything a template gets beyond ``site``; unused parts stay empty."""
 
@@ -112,9 +124,9 @@ class PageView:
     article: ArticleView | None = None
     total: int = 0  # articles in the whole list, across pages
     feeds: tuple[Link, ...] = ()  # Atom feeds of this page and of the site, for <link rel="alternate">
-    meta: Markup = Markup("")  # OpenGraph tags and JSON-LD, escaped and ready to print in <head>
-    chart: Markup = Markup("")  # inline SVG: articles per month (country and topic pages)
+    meta: Markup = _EMPTY  # OpenGraph tags and JSON-LD, escaped and ready to print in <head>
+    chart: Markup = _EMPTY  # inline SVG: articles per month (country and topic pages)
     chart_summary: str = ""  # the chart in one sentence, its text alternative
-    chart_table: Markup = Markup("")  # the chart's numbers as a table, for a <details>
-    map: Markup = Markup("")  # inline SVG world map (the countries index)
-    extra: dict[str, str] = field(default_factory=dict)
+    chart_table: Markup = _EMPTY  # the chart's numbers as a table, for a <details>
+    map: Markup = _EMPTY  # inline SVG world map (the countries index)
+    search: SearchPage | None = None  # the search page's links (generator.search.SearchPage)

@@ -95,7 +95,12 @@ def test_cli_build_with_other_hash_seed_is_identical(seed: str, tmp_path: Path, 
 
 def test_drafts_only_add_pages(built_site) -> None:
     """The drafts build has every page of the normal one, plus the draft and its lists."""
-    plain = set(read_tree(built_site("multi", "clean")))
+    # Search index files are named by their content, which the drafts change: leave them out.
+    plain = {
+        p
+        for p in read_tree(built_site("multi", "clean"))
+        if not p.startswith("search/") or p.endswith(".html")
+    }
     drafts = set(read_tree(built_site("multi", "clean-drafts")))
     assert plain <= drafts
     assert "2023/10/synthetic-fixture-draft-unpublished-notes/index.html" in drafts - plain
