@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 from generator.errors import Diagnostic
@@ -64,11 +63,6 @@ def read_source(root: Path, path: Path) -> Source | Diagnostic:
         )
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return Source(path=name, text=text, digest=hashlib.sha256(raw).hexdigest())
-
-
-def iter_sources(root: Path, paths: list[Path]) -> Iterator[Source | Diagnostic]:
-    for path in paths:
-        yield read_source(root, path)
 
 
 def rel(root: Path, path: Path) -> str:
