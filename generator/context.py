@@ -69,6 +69,7 @@ def site_view(ctx: Context, route: Route) -> SiteView:
         home_url=link(urls.home()),
         nav=tuple(Link(label, link(target), current=route.kind in kinds) for label, target, kinds in _NAV),
         stylesheets=tuple(link(urls.asset(name)) for name in STYLESHEETS),
+        icon=link(urls.asset("favicon.svg")),
         generator=f"Dateline {__version__}",
     )
 

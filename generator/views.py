@@ -29,6 +29,7 @@ class SiteView:
     home_url: str
     nav: tuple[Link, ...]  # Home, Countries, Topics, Tags, Archive
     stylesheets: tuple[str, ...]
+    icon: str  # the site's icon (so browsers do not ask the host's root for /favicon.ico)
     generator: str  # "Dateline 0.1.0"
 
 
