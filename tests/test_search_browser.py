@@ -84,6 +84,7 @@ def assemble_search_site(
         home_url=link(urls.home()),
         nav=(Link("Home", link(urls.home())), Link("Search", link(PAGE), current=True)),
         stylesheets=(link(urls.asset("style.css")),),
+        icon=link(urls.asset("favicon.svg")),
         generator="Dateline",
     )
     page = SearchPageView(
