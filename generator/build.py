@@ -110,7 +110,7 @@ def build(site: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
         _write_discovery(writer, ctx.links, routes)
         _write_search(writer, ctx)
         clock.lap("render and write")
-        writer.commit()
+        _commit(writer)
         ctx.body.close()  # type: ignore[attr-defined]
         clock.lap("swap")
         result = BuildResult(
@@ -303,6 +303,14 @@ def _write_assets(writer: OutputWriter, config: SiteConfig) -> None:
         writer.put(urls.asset("pygments.css"), digest_of(css), css)
         for name, path in sorted(_static_files(config.static_dir).items()):
             _put_file(writer, name, path)
+    raise_if_errors(problems)
+
+
+def _commit(writer: OutputWriter) -> None:
+    """Swap the new build in; a failure on the way is a message, and the live folder stays as it was."""
+    problems: list[Diagnostic] = []
+    with _writing(problems):
+        writer.commit()
     raise_if_errors(problems)
 
 
