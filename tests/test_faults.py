@@ -671,12 +671,6 @@ class Fault:
     bug: str | None = None  # why the failure is not reported cleanly yet
 
 
-BUG_TRACEBACK = (
-    "BUG: generator/build.py build(): writer.commit() runs outside _writing(), so an OSError while "
-    "linking unchanged files (os.link), removing old files (_remove_extras), swapping the folders "
-    "(_exchange/os.rename) or touching them (os.utime) escapes as a traceback instead of a message. "
-    "Fix: wrap writer.commit() in `with _writing(problems):` (and raise_if_errors after it)."
-)
 BUG_CACHE_FULL = (
     "BUG: generator/cache.py: an sqlite3.OperationalError ('database or disk is full') from any cache "
     "write escapes as a traceback. Fix: turn sqlite3.Error from cache writes into a BuildFailed "

@@ -690,11 +690,12 @@ class Browser:
     def visit(self, path: Path, root: Path) -> None:
         self.where = path.relative_to(root).as_posix()
         self.page.goto(path.as_uri(), wait_until="load")
-        self.page.wait_for_timeout(15)  # handlers that fire a moment after load (ontoggle, timers)
         self.report.pages += 1
-        if len(self.page.frames) > 1:
-            self.report.frames.append(f"{self.where}: {len(self.page.frames) - 1} frames")
-        for frame in self.page.frames:
+        frames = self.page.frames
+        if len(frames) > 1:
+            self.report.frames.append(f"{self.where}: {len(frames) - 1} frames")
+        # Asking the page is a round trip: anything queued at load (ontoggle, timers at 0) has run.
+        for frame in frames:
             for call in frame.evaluate("Array.from(window.__canary || [])"):
                 self.report.canary.append(f"{self.where}: {call}")
 
