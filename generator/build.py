@@ -93,9 +93,8 @@ def build(site: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
         articles = [a for a in parsed.articles if options.drafts or not a.draft]
         clock.lap("front matter and bodies")
         signature = relation_signature(articles)
-        index, index_problems = build_index(
-            articles, config.topics, _known_relations(cache, signature), signature
-        )
+        known = _known_relations(cache, signature)
+        index, index_problems = build_index(articles, config.topics, known, signature)
         problems += index_problems
         _stop_on_errors(problems, options.strict)
         clock.lap("index")
@@ -127,7 +126,8 @@ def build(site: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
             timings=tuple(clock.laps),
         )
         _remember_build(cache, config, options, stamp, result)
-        cache.put_value("relations", json.dumps({"signature": signature, "relations": relations(index)}))
+        if known is None:  # unchanged relations are already stored: 10,000 entries need not be written again
+            cache.put_value("relations", json.dumps({"signature": signature, "relations": relations(index)}))
         cache.put_value(
             "page-state", json.dumps({"tree": tree_key(config.output_dir), "state": state.to_json()})
         )
