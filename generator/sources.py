@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import codecs
+import contextlib
+import errno
 import hashlib
 import os
+import stat
 from pathlib import Path
 
 from generator.errors import Diagnostic
@@ -11,6 +15,10 @@ from generator.model import Source
 
 ARTICLE_SUFFIXES = (".md", ".markdown")
 MAX_BYTES = 10 * 1024 * 1024  # an article over 10 MiB is a mistake (a dump, a binary), not news
+
+# Opening a named pipe waits for a writer and reading a device may never end, so these are refused
+# from their stat alone. A socket cannot be opened at all: reading it reports that (ENXIO).
+_SPECIAL_FILES = {stat.S_IFIFO: "a named pipe", stat.S_IFCHR: "a device", stat.S_IFBLK: "a device"}
 
 
 def find_sources(root: Path, content_dir: Path) -> tuple[list[Path], list[Diagnostic]]:
@@ -31,7 +39,7 @@ def find_sources(root: Path, content_dir: Path) -> tuple[list[Path], list[Diagno
                     todo.append(entry.path)
                 elif entry.name.endswith(ARTICLE_SUFFIXES):
                     path = Path(entry.path)
-                    if entry.is_symlink() and not path.resolve().is_relative_to(real_content):
+                    if entry.is_symlink() and not _resolves_inside(path, real_content):
                         problems.append(
                             Diagnostic(rel(root, path), None, "symbolic link to a file outside content/")
                         )
@@ -40,26 +48,45 @@ def find_sources(root: Path, content_dir: Path) -> tuple[list[Path], list[Diagno
     return sorted(found), problems
 
 
+def _resolves_inside(link: Path, real_content: Path) -> bool:
+    """Whether a link may be read as an article; one that loops is kept so read_source() reports it."""
+    try:
+        return link.resolve().is_relative_to(real_content)
+    except (RuntimeError, OSError):  # a loop: RuntimeError up to Python 3.12, OSError (ELOOP) after
+        return True
+
+
 def read_source(root: Path, path: Path) -> Source | Diagnostic:
     """Read one article file; a problem becomes a diagnostic naming the file."""
     name = rel(root, path)
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
+        st = path.stat()
+        special = _SPECIAL_FILES.get(stat.S_IFMT(st.st_mode))
+        if special is not None:
+            return Diagnostic(name, None, f"not a regular file ({special}); an article must be a file")
+        if st.st_size > MAX_BYTES:
             return Diagnostic(
-                name, None, f"file is {size / 1048576:.1f} MiB; articles are limited to 10 MiB"
+                name, None, f"file is {st.st_size / 1048576:.1f} MiB; articles are limited to 10 MiB"
             )
         raw = path.read_bytes()
     except FileNotFoundError:
+        with contextlib.suppress(OSError):  # the link itself may go too: then it disappeared
+            return Diagnostic(name, None, f"symbolic link to a missing file ({os.readlink(path)})")
         return Diagnostic(name, None, "file disappeared while the build was reading it")
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return Diagnostic(name, None, "symbolic link that loops: it leads back to itself")
         return Diagnostic(name, None, f"cannot read: {exc.strerror or exc}")
+    # Offsets of decoding errors must index the bytes decoded: strip the byte order mark first.
+    data = raw.removeprefix(codecs.BOM_UTF8)
     try:
-        text = raw.decode("utf-8-sig")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        before = data[: exc.start].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         return Diagnostic(
-            name, line, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
+            name,
+            before.count(b"\n") + 1,
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
         )
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return Source(path=name, text=text, digest=hashlib.sha256(raw).hexdigest())
