@@ -77,7 +77,11 @@ class PreviewHTTPServer(ThreadingHTTPServer):
     """One thread per connection; knows the build folder, the state and the names it answers to."""
 
     daemon_threads = True
-    request_queue_size = 128  # a page and its assets, in many tabs at once
+    # The listen backlog: connections the kernel holds until the server accepts them. When it is
+    # full, a new connection's SYN is dropped and the client waits 1 s, then 3 s, to send it again;
+    # 128 overflowed with 200 clients connecting at once (bench/serve_load.py). Linux caps it at
+    # net.core.somaxconn (4096 since Linux 5.4).
+    request_queue_size = 1024
 
     def __init__(
         self,
