@@ -8,6 +8,7 @@ folder is replaced in one step at the end.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import json
 import shutil
@@ -21,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from tqdm import tqdm
 
 from generator import __version__, urls
 from generator.cache import CACHE_DIR, BodyReader, BuildCache, open_cache
@@ -36,9 +36,8 @@ from generator.parse import read_articles
 from generator.records import diagnostic_from_record, diagnostic_record
 from generator.render import PageState, fingerprints, page_state, render_routes
 from generator.routes import Route, build_routes
-from generator.search import FOLDER as SEARCH_FOLDER
-from generator.search import FORMAT as SEARCH_FORMAT
-from generator.search import SearchDoc, search_files
+from generator.search import SearchDoc, body_terms
+from generator.search_index import SearchState, Sources, build_search
 from generator.sitemap import robots_txt, sitemap_files
 from generator.sources import find_sources, rel
 from generator.templates import TemplateSet, load_templates, theme_dir
@@ -77,7 +76,7 @@ def build(site: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
     clock = _Clock()
     jobs = options.jobs or default_jobs()
     config = load_config(site, output=options.output, links=options.links)
-    with output_lock(config.output_dir), _cache(config, options.cache) as cache:
+    with output_lock(config.output_dir), _cache(config, options.cache) as cache, _few_collections():
         clock.lap("config")
         paths, problems = find_sources(config.root, config.content_dir)
         stamp = _input_stamp(config, options, paths)
@@ -96,6 +95,7 @@ def build(site: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
         known = _known_relations(cache, signature)
         index, index_problems = build_index(articles, config.topics, known, signature)
         problems += index_problems
+        gc.freeze()  # the articles and the index live till the end: no collection need scan them again
         _stop_on_errors(problems, options.strict)
         clock.lap("index")
         routes = build_routes(index, config.page_size, config.feed_entries)
@@ -105,12 +105,15 @@ def build(site: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
         writer = OutputWriter(config.output_dir, cache)
         previous = _previous_state(cache, config.output_dir)
         rendered, state = _write_pages(writer, templates, ctx, routes, jobs, options.progress, previous)
+        clock.lap("render and write pages")
         _write_assets(writer, config)
         _write_discovery(writer, ctx.links, routes)
-        _write_search(writer, ctx)
-        clock.lap("render and write")
+        clock.lap("assets and sitemap")
+        search = _write_search(writer, ctx, cache)
+        clock.lap("search index")
         _commit(writer)
         ctx.body.close()  # type: ignore[attr-defined]
+        cache.prune_bodies({a.body_digest for a in parsed.articles})  # kept till now for the search patch
         clock.lap("swap")
         result = BuildResult(
             config=config,
@@ -131,6 +134,7 @@ def build(site: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
         cache.put_value(
             "page-state", json.dumps({"tree": tree_key(config.output_dir), "state": state.to_json()})
         )
+        cache.put_value("search", search.to_json())
     return result
 
 
@@ -315,34 +319,49 @@ def _commit(writer: OutputWriter) -> None:
 
 
 def _write_discovery(writer: OutputWriter, links: Links, routes: tuple[Route, ...]) -> None:
-    """sitemap.xml (with a sitemap index past 50,000 pages) and, at a domain root, robots.txt."""
-    pages = [(links.absolute(r.path), _last_change(r)) for r in routes if r.kind not in ("feed", "404")]
-    files = sitemap_files(pages, links.base_url)
-    if links.base_path == "/":  # robots.txt is only read at the root of a host
-        files[urls.robots()] = robots_txt(links.absolute(urls.sitemap()))
+    """sitemap.xml (with a sitemap index past 50,000 pages) and, at a domain root, robots.txt;
+    made again only when a page was added, removed or changed its date."""
+    pages = [(r.path, _last_change(r)) for r in routes if r.kind not in ("feed", "404")]
+    key = digest_of(repr((links.base_url, links.base_path, pages)).encode())
     problems: list[Diagnostic] = []
     with _writing(problems):
-        for path, data in sorted(files.items()):
+        if writer.known(urls.sitemap(), key):
+            for path, (fingerprint, _) in sorted((writer.front_manifest or {}).items()):
+                if fingerprint == key:
+                    writer.put(path, key, None)
+        else:
+            files = sitemap_files([(links.absolute(p), day) for p, day in pages], links.base_url)
+            if links.base_path == "/":  # robots.txt is only read at the root of a host
+                files[urls.robots()] = robots_txt(links.absolute(urls.sitemap()))
+            for path, data in sorted(files.items()):
+                writer.put(path, key, data)
+    raise_if_errors(problems)
+
+
+def _write_search(writer: OutputWriter, ctx: Context, cache: BuildCache) -> SearchState:
+    """The search index files: the previous build's patched where only some articles changed."""
+    body: BodyReader = ctx.body  # type: ignore[assignment]
+
+    def previous_file(path: str) -> bytes | None:
+        try:
+            return (writer.front / path).read_bytes()
+        except OSError:
+            return None
+
+    sources = Sources(
+        body=lambda doc: body.terms(doc.body_key) or body_terms(body.by_key(doc.body_key).text),
+        old_body=body.terms,
+        previous=SearchState.from_json(cache.get_value("search")),
+        read=previous_file,
+    )
+    docs = [SearchDoc.from_article(a, "") for a in ctx.index.articles]
+    files, state = build_search(docs, sources)
+    problems: list[Diagnostic] = []
+    with _writing(problems):
+        for path, data in files.items():
             writer.put(path, digest_of(data), data)
     raise_if_errors(problems)
-
-
-def _write_search(writer: OutputWriter, ctx: Context) -> None:
-    """The search index files; made again only when an article changed (they cover whole bodies)."""
-    articles = ctx.index.articles
-    print_ = hashlib.sha256(repr((SEARCH_FORMAT, [a.digest for a in articles])).encode()).hexdigest()
-    manifest = writer.front_manifest or {}
-    same = sorted(p for p, (fp, _) in manifest.items() if p.startswith(f"{SEARCH_FOLDER}/") and fp == print_)
-    problems: list[Diagnostic] = []
-    with _writing(problems):
-        if same:
-            for path in same:
-                writer.put(path, print_, None)
-        else:
-            docs = (SearchDoc.from_article(a, ctx.body(a).text) for a in articles)
-            for path, data in sorted(search_files(docs).items()):
-                writer.put(path, print_, data)
-    raise_if_errors(problems)
+    return state
 
 
 def _last_change(route: Route) -> date | None:
@@ -384,12 +403,28 @@ def _static_files(folder: Path) -> dict[str, Path]:
     }
 
 
+@contextlib.contextmanager
+def _few_collections() -> Iterator[None]:
+    """Collect cyclic garbage less often while building. A build makes millions of objects that
+    live to its end (records, articles, the index); with the default thresholds the collector
+    scans them again and again, a third of the time of a rebuild after an edit."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()  # a preview server builds again in this process: let this build's objects go
+
+
 def _bar(label: str, unit: str) -> Callable[[Iterator[Any], int], Iterator[Any]]:
     """A progress bar on the terminal for long stages; short ones show none."""
 
     def wrap(items: Iterator[Any], total: int) -> Iterator[Any]:
         if total < 200:
             return items
+        from tqdm import tqdm  # only a long build in a terminal shows a bar: others need not load it
+
         return iter(tqdm(items, total=total, desc=label, unit=unit, file=sys.stderr, leave=False))
 
     return wrap

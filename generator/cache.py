@@ -28,13 +28,14 @@ log = logging.getLogger(__name__)
 
 CACHE_DIR = ".dateline"
 CACHE_FILE = "cache.sqlite"
-SCHEMA = f"dateline-cache-5/{__version__}"  # bump when a record changes shape
+SCHEMA = f"dateline-cache-6/{__version__}"  # bump when a record changes shape
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, digest TEXT);
 CREATE TABLE IF NOT EXISTS articles (
     path TEXT, digest TEXT, settings TEXT, record TEXT NOT NULL, PRIMARY KEY (path, digest, settings));
-CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, html BLOB, summary TEXT, text BLOB, toc TEXT);
+CREATE TABLE IF NOT EXISTS bodies (
+    key TEXT PRIMARY KEY, html BLOB, summary TEXT, text BLOB, toc TEXT, terms BLOB);
 CREATE TABLE IF NOT EXISTS trees (tree TEXT PRIMARY KEY, manifest BLOB NOT NULL);
 """
 
@@ -143,7 +144,7 @@ class BuildCache:
     def put_bodies(self, bodies: Iterable[tuple[str, RenderedBody]]) -> None:
         with self.db:
             self.db.executemany(
-                "INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     (
                         key,
@@ -151,10 +152,16 @@ class BuildCache:
                         b.summary,
                         zlib.compress(b.text.encode(), 1),
                         json.dumps(b.toc),
+                        zlib.compress(b.terms.encode(), 1),
                     )
                     for key, b in bodies
                 ),
             )
+
+    def body_terms(self, key: str) -> str | None:
+        """The search terms of a cached body (see search.body_terms), or None."""
+        row = self.db.execute("SELECT terms FROM bodies WHERE key = ?", (key,)).fetchone()
+        return zlib.decompress(row[0]).decode() if row else None
 
     def prune_bodies(self, keep: set[str]) -> None:
         stale = self.body_keys() - keep
@@ -195,10 +202,16 @@ class BodyReader:
         return self.by_key(article.body_digest)
 
     def by_key(self, key: str) -> RenderedBody:
+        return self._reader().body(key)
+
+    def terms(self, key: str) -> str | None:
+        return self._reader().body_terms(key)
+
+    def _reader(self) -> BuildCache:
         pid = os.getpid()  # SQLite connections must not cross a fork
         if pid not in self._readers:
             self._readers[pid] = BuildCache.reader(self.path)
-        return self._readers[pid].body(key)
+        return self._readers[pid]
 
     def close(self) -> None:
         for reader in self._readers.values():

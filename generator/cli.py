@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import gc
 import sys
-import webbrowser
 from datetime import datetime
 from pathlib import Path
 
@@ -12,10 +12,9 @@ import click
 from generator import __version__
 from generator.build import BuildOptions, BuildResult, build, clean
 from generator.errors import DatelineError
-from generator.importer.pipeline import ImportOptions, run_import
-from generator.importer.report import report as import_report
-from generator.importer.retag import retag, tag_report
-from generator.serve import PreviewServer, ServeOptions, wait_for_interrupt
+
+# The preview server and the importer are imported by their commands only: `dateline build`,
+# run after every edit, starts a tenth of a second sooner without them.
 
 _SITE = click.option(
     "--site",
@@ -79,6 +78,9 @@ def build_command(
             click.echo(f"{stage:>24}  {seconds:8.3f} s", err=True)
     if not quiet:
         click.echo(_summary(result))
+    # The process ends here: spare the interpreter's last full scan of a large build's objects
+    # at exit (a second at 10,000 articles).
+    gc.freeze()
 
 
 @cli.command("clean")
@@ -124,6 +126,10 @@ def serve_command(
     no_open: bool,
 ) -> None:
     """Serve the site for preview; rebuild it and reload the browser on every change."""
+    import webbrowser
+
+    from generator.serve import PreviewServer, ServeOptions, wait_for_interrupt
+
     options = ServeOptions(host=host, port=port, offline=offline, drafts=drafts, output=output, poll=poll)
     server = PreviewServer(site, options, report=lambda line: click.echo(line, err=True))
     click.echo("Building the site ...", err=True)
@@ -206,6 +212,9 @@ def import_command(
     quiet: bool,
 ) -> None:
     """Import scraped articles (plain text, HTML pages, RSS/Atom feeds, folders) into content/."""
+    from generator.importer.pipeline import ImportOptions, run_import
+    from generator.importer.report import report as import_report
+
     options = ImportOptions(
         date=published.date() if published else None,
         source=source,
@@ -224,9 +233,13 @@ def import_command(
 @_SITE
 @click.option("--write", is_flag=True, help="Apply the changes (default: only show them).")
 @click.option("--explain", is_flag=True, help="Show why each tag was chosen.")
-@click.option("--replace", is_flag=True, help="Replace existing countries and topics instead of adding to them.")
+@click.option(
+    "--replace", is_flag=True, help="Replace existing countries and topics instead of adding to them."
+)
 def tag_command(paths: tuple[Path, ...], site: Path, write: bool, explain: bool, replace: bool) -> None:
     """Tag articles' countries and topics (a dry run unless --write)."""
+    from generator.importer.retag import retag, tag_report
+
     results = _run(lambda: retag(site, list(paths), write=write, replace=replace))
     click.echo(tag_report(results, explain=explain, written=write))
     if any(r.error for r in results):

@@ -53,6 +53,7 @@ class RenderedBody:
     summary: str  # plain text of the first paragraph
     text: str  # plain text of the whole body (search, word counts)
     toc: tuple[tuple[int, str, str], ...] = ()  # (level, id, title)
+    terms: str = ""  # the search terms of the text, by frequency (search.body_terms)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from generator.index import relation_key
 from generator.markdown import MARKDOWN_SETTINGS_VERSION, render_markdown
 from generator.model import Article, RenderedBody, Source
 from generator.records import article_from_record, article_record, diagnostic_from_record, diagnostic_record
+from generator.search import TERMS_VERSION, body_terms
 from generator.sources import read_source, rel
 from generator.workers import parallel_map, state
 
@@ -83,7 +84,7 @@ def settings_digest(config: SiteConfig) -> str:
 
 def body_key(body: str) -> str:
     """Bodies are keyed by their text and the rendering settings."""
-    return hashlib.sha256(f"{MARKDOWN_SETTINGS_VERSION}\0{body}".encode()).hexdigest()
+    return hashlib.sha256(f"{MARKDOWN_SETTINGS_VERSION}\0{TERMS_VERSION}\0{body}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,6 @@ def read_articles(
         ((n, e.digest, e.record) for n, e in fresh),
         keep=((n, e.digest) for n, e in zip(names, ordered, strict=True) if e.stat is not None),
     )
-    cache.prune_bodies({a.body_digest for a in articles})
     _WARM.clear()  # one site per process at a time: keep memory to the current one
     _WARM[(str(cache.path), settings)] = {
         n: e
@@ -226,6 +226,7 @@ def _parse_one(path: Path) -> tuple[str, Stat | None, str, dict[str, Any], Rende
             try:
                 with time_limit(RENDER_SECONDS):
                     body = render_markdown(matter.body)
+                body = replace(body, terms=body_terms(body.text))
             except RenderTimeout:
                 message = (
                     f"rendering the Markdown took longer than {RENDER_SECONDS} seconds: the body probably holds "

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from generator import search
+from generator import search, search_index
 from generator.search import SearchDoc
 
 REPO = Path(__file__).resolve().parent.parent
@@ -91,7 +91,7 @@ def synthetic_docs(n: int, seed: int = 1, *, hostile_every: int = 0) -> Iterator
 @functools.cache
 def corpus_files(n: int) -> dict[str, bytes]:
     """The search files of ``synthetic_docs(n)``, made once per test session (10,000 take seconds)."""
-    return search.search_files(synthetic_docs(n, hostile_every=997))
+    return search_index.search_files(synthetic_docs(n, hostile_every=997))
 
 
 def doc(title: str, day: str, *, summary: str = "", text: str = "", country: str = "syria", **fields) -> SearchDoc:
@@ -167,7 +167,7 @@ def engine_on(tmp_path: Path):
     """``engine_on(docs)(*requests)``: answers from search-core.js over the index of ``docs``."""
 
     def make(docs: list[SearchDoc]):
-        folder = write_files(search.search_files(docs), tmp_path / "out")
+        folder = write_files(search_index.search_files(docs), tmp_path / "out")
         return lambda *requests: node(folder, *requests)
 
     return make
@@ -218,7 +218,7 @@ def test_the_engine_splits_words_exactly_as_python(engine_on) -> None:
 
 def test_hostile_text_stays_data_in_valid_scripts(tmp_path: Path) -> None:
     hostile = doc(HOSTILE, "2021-05-05", summary=HOSTILE, text=HOSTILE, tags=(HOSTILE,))
-    files = search.search_files([hostile, doc("Calm title", "2020-01-01")])
+    files = search_index.search_files([hostile, doc("Calm title", "2020-01-01")])
     for name, data in files.items():
         text = data.decode("utf-8")
         assert "<" not in text and "\u2028" not in text and "\u2029" not in text, name
@@ -235,9 +235,9 @@ def test_hostile_text_stays_data_in_valid_scripts(tmp_path: Path) -> None:
 
 def test_the_same_articles_give_the_same_bytes_in_any_order() -> None:
     docs = list(synthetic_docs(120))
-    first = search.search_files(docs)
-    assert search.search_files(iter(docs)) == first
-    assert search.search_files(random.Random(2).sample(docs, len(docs))) == first
+    first = search_index.search_files(docs)
+    assert search_index.search_files(iter(docs)) == first
+    assert search_index.search_files(random.Random(2).sample(docs, len(docs))) == first
     assert list(first) == sorted(first)
 
 
@@ -247,15 +247,15 @@ def test_shards_hold_ranges_of_terms_of_bounded_size() -> None:
     firsts = [first for first, _ in index["terms"]]
     assert firsts == sorted(firsts, key=lambda t: t.encode("utf-16-be"))
     previous_last = ""
-    for position, (first, name) in enumerate(index["terms"]):
-        number, terms, postings = _data(files[f"search/{name}"])
-        assert number == position and terms[0] == first and len(terms) == len(postings)
+    for first, name in index["terms"]:
+        terms, postings = _data(files[f"search/{name}"])
+        assert terms[0] == first and len(terms) == len(postings)
         assert terms == sorted(terms, key=lambda t: t.encode("utf-16-be"))
         assert previous_last < first
         previous_last = terms[-1]
         biggest = max(len(t) + sum(map(len, p)) + 12 for t, p in zip(terms, postings, strict=True))
-        assert len(files[f"search/{name}"]) < search.TERM_SHARD_BYTES + biggest + 200
-    assert len(index["docs"]) == 2000 // search.DOCS_PER_CHUNK
+        assert len(files[f"search/{name}"]) < search_index.TERM_SHARD_BYTES + biggest + 200
+    assert len(index["docs"]) == 2000 // search_index.DOCS_PER_CHUNK
     assert sum(n for _, _, _, n in index["years"]) == index["count"] == 2000
 
 
@@ -375,7 +375,7 @@ def test_highlights_mark_whole_words_whose_terms_matched(engine_on) -> None:
 
 @needs_node
 def test_words_of_any_script_are_found_across_many_small_shards(engine_on, monkeypatch) -> None:
-    monkeypatch.setattr(search, "TERM_SHARD_BYTES", 1)  # a shard a term: the engine must pick the right one
+    monkeypatch.setattr(search_index, "TERM_SHARD_BYTES", 1)  # a shard a term: the engine must pick the right one
     titles = ["𠀀𠀁 astral ideographs", "ﬀ ligature and ＡＢＣ", "한국어 뉴스", "Ünïcödé zebra", "\uffe0 sign and aardvark"]
     docs = [doc(title, f"2020-01-{n + 10}") for n, title in enumerate(titles)]
     ask = engine_on(docs)
@@ -386,7 +386,7 @@ def test_words_of_any_script_are_found_across_many_small_shards(engine_on, monke
 
 @needs_node
 def test_an_empty_archive_has_a_working_index(engine_on) -> None:
-    files = search.search_files([])
+    files = search_index.search_files([])
     assert _data(files[search.INDEX_FILE])["count"] == 0 and len(files) == 1
     [found] = engine_on([])(["search", "anything"])
     assert found["titles"] == []

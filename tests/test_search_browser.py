@@ -31,7 +31,7 @@ import jinja2
 import pytest
 from test_search import COUNTRIES, HOSTILE, corpus_files, doc, synthetic_docs, synthetic_rare_words
 
-from generator import search, urls
+from generator import search, search_index, urls
 from generator.search import SearchDoc, SearchPage
 from generator.views import Link, PageView, SiteView
 
@@ -67,7 +67,7 @@ def assemble_search_site(
         return links.url(target, source=PAGE)
 
     docs = list(docs)
-    for name, data in (files or search.search_files(docs)).items():
+    for name, data in (files or search_index.search_files(docs)).items():
         _write(out / name, data)
     for static in sorted((REPO / "templates" / "static").rglob("*")):
         if static.is_file():

@@ -138,7 +138,7 @@
     async termShards(numbers) {
       const wanted = [...numbers].filter((n) => n < this.firsts.length); // none in an empty archive
       await Promise.all(wanted.map((n) => this.load(this.index.terms[n][1])));
-      return wanted.map((n) => this.shards.terms.get(n));
+      return wanted.map((n) => this.shards.terms.get(this.firsts[n]));
     }
 
     /* For each query word, the index terms it matches: [[term, postings, weight factor], ...]. */
@@ -253,8 +253,10 @@
     index(data) {
       shards.index = data;
     },
-    terms(number, terms, postings) {
-      shards.terms.set(number, { terms, postings });
+    /* A term shard names itself by its first term, not its place: an edit that adds a shard
+       leaves every other shard file as it was. */
+    terms(terms, postings) {
+      shards.terms.set(terms[0], { terms, postings });
     },
     docs(number, rows) {
       shards.docs.set(number, rows);

@@ -1,0 +1,429 @@
+"""The search index: script files that the search page loads on demand, with no server.
+
+Browsers refuse ``fetch`` on file://, so every index file is a script that hands its data to a
+registry (``__datelineSearch.index(...)``, ``.terms(...)``, ``.docs(...)``), loaded by inserting a
+``<script src>``. 10,000 articles have some 40 MB of body text, so no file holds text; the index is
+split three ways (sizes for 10,000 synthetic articles, 6.2 million words):
+
+- ``search/index.js`` (about 60 KB), loaded first: articles are numbered newest first; it holds the
+  country, topic and year filters (sets of article numbers), the shard lists and the tokenizer's
+  settings, so that Python and JavaScript split words alike.
+- ``search/t-<hash>.js`` (some 200 files of 12-48 KB): the terms in UTF-16 order (as JavaScript
+  compares), in shards of at most about ``TERM_SHARD_BYTES``. A term lists the articles that have it
+  in the body (with a frequency bucket), in the title, and in the summary, tags, countries or topics.
+  A query loads the shard of each word, and for the word being typed the shards of its prefix's range.
+- ``search/d-<hash>.js`` (400 files of ~6 KB): what a result shows, ``DOCS_PER_CHUNK`` articles a
+  file, loaded for the results on screen only.
+
+A first search loads 0.3-0.4 MB. One index from a library was measured instead on the same articles:
+MiniSearch 31 MB, lunr 69 MB, FlexSearch 81 MB in per-field parts; none splits by term, so none fits
+(docs/search.md has the figures). File names carry a hash of the bytes, so a cached ``index.js``
+never meets newer shards. Lists of article numbers are gaps in variable-length base-32 digits.
+
+An edited article changes the lists of a few terms only, so a build patches the previous build's
+shards (read back from the output folder, checked against the hash in their names) instead of
+reading every body again. Shards start at terms chosen by a hash of the term, not by running size
+alone, so a patched term moves no other shard's boundaries; the result is byte for byte what a
+build from scratch makes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import json
+import zlib
+from array import array
+from bisect import insort
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+
+from generator import urls
+from generator.search import (
+    FOLDER,
+    FOLDS,
+    INDEX_FILE,
+    MAX_TERM,
+    STOPWORDS,
+    STRIP_MARKS,
+    SearchDoc,
+    fold,
+    terms,
+)
+from generator.search import body_terms as text_terms
+
+TERM_SHARD_BYTES = 48_000  # a shard is cut at the first term past this size
+DOCS_PER_CHUNK = 25
+SUMMARY_CHARS = 240  # a result shows at most this much of the summary
+FORMAT = 2
+PATCH_LIMIT = 500  # past this many changed articles, making the index anew is as quick
+_CUT_MASK = 255  # a term whose CRC-32 has these bits clear may start a shard
+# 32 digits end a number, 32 more continue it; all are safe in a JSON string.
+_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"
+_VALUES = {d: v for v, d in enumerate(_DIGITS)}
+_TERMS_CALL = "__datelineSearch.terms("
+
+Entry = list[str]  # [body, title, meta] encoded article lists, trailing empty ones dropped
+Row = tuple[str, str, str, str, str]  # (id, digest, body key, title terms, meta terms)
+
+
+class _Encoded(dict[int, str]):
+    """Numbers to base-32 digits, each made once: then a C-level lookup in ``_encode``."""
+
+    def __missing__(self, v: int) -> str:
+        digits = [_DIGITS[v & 31]]
+        rest = v >> 5
+        while rest:
+            digits.append(_DIGITS[32 + (rest & 31)])
+            rest >>= 5
+        self[v] = made = "".join(reversed(digits))
+        return made
+
+
+_ENCODED = _Encoded()
+
+
+@dataclass(frozen=True)
+class _Shard:
+    """A term shard file of the previous build, to write again as it was if its terms did not change."""
+
+    names: list[str]
+    lists: list[Entry]
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class SearchState:
+    """What a build leaves for the next one to patch its index: every article's terms besides its
+    body's (those are cached with the body), in article-number order, and the term shards."""
+
+    rows: tuple[Row, ...]
+    shards: tuple[tuple[str, str], ...]  # (first term, file name)
+
+    def to_json(self) -> str:
+        return json.dumps({"format": FORMAT, "rows": self.rows, "shards": self.shards}, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str | None) -> SearchState | None:
+        try:
+            data = json.loads(text or "null")
+            if not isinstance(data, dict) or data.get("format") != FORMAT:
+                return None
+            return cls(tuple(tuple(r) for r in data["rows"]), tuple(tuple(s) for s in data["shards"]))  # type: ignore[misc]
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Where the index finds what it does not compute: body terms and the previous build's files."""
+
+    body: Callable[[SearchDoc], str]  # a current article's body terms (see search.body_terms)
+    old_body: Callable[[str], str | None] = lambda key: None  # body terms by body key, if still cached
+    previous: SearchState | None = None
+    read: Callable[[str], bytes | None] = lambda path: None  # a file of the previous build
+
+
+def search_files(docs: Iterable[SearchDoc]) -> dict[str, bytes]:
+    """Every file of the index of ``docs``, which carry their body text."""
+    return build_search(list(docs), Sources(body=lambda doc: text_terms(doc.text)))[0]
+
+
+def build_search(docs: Sequence[SearchDoc], sources: Sources) -> tuple[dict[str, bytes], SearchState]:
+    """Every file of the search index by output path, and the state for the next build."""
+    docs = sorted(docs, key=lambda d: (-_timestamp(d.date), d.id))
+    kept: dict[str, _Shard] = {}
+    patched = _patched(docs, sources, kept) if sources.previous is not None else None
+    rows, entries = patched if patched is not None else _made(docs, sources.body)
+    files: dict[str, bytes] = {}
+    shards = _term_shards(entries, files, kept)
+    cards = [_card_row(doc) for doc in docs]
+    chunks = [
+        _put(files, "d", "docs", n // DOCS_PER_CHUNK, cards[n : n + DOCS_PER_CHUNK])
+        for n in range(0, len(cards), DOCS_PER_CHUNK)
+    ]
+    files[INDEX_FILE] = _script("index", _index_data(docs, shards, chunks))
+    return dict(sorted(files.items())), SearchState(tuple(rows), tuple((s[0], s[1]) for s in shards))
+
+
+def _made(
+    docs: Sequence[SearchDoc], body: Callable[[SearchDoc], str]
+) -> tuple[list[Row], list[tuple[str, Entry]]]:
+    """The index from scratch: every article's terms, in article-number order."""
+    lists: tuple[defaultdict[str, array[int]], ...] = tuple(
+        defaultdict(partial(array, "I")) for _ in range(3)
+    )
+    bodies, titles, metas = lists
+    rows: list[Row] = []
+    for number, doc in enumerate(docs):
+        row = _row(doc)
+        rows.append(row)
+        for bucket, group in enumerate(body(doc).split("|")):
+            value = number << 2 | bucket
+            for t in group.split():
+                bodies[t].append(value)
+        for t in row[3].split():
+            titles[t].append(number)
+        for t in row[4].split():
+            metas[t].append(number)
+    empty = array("I")
+    every = sorted(bodies.keys() | titles.keys() | metas.keys(), key=_utf16)
+    return rows, [(t, _entry(bodies.get(t, empty), titles.get(t, empty), metas.get(t, empty))) for t in every]
+
+
+def _patched(
+    docs: Sequence[SearchDoc], sources: Sources, kept: dict[str, _Shard]
+) -> tuple[list[Row], list[tuple[str, Entry]]] | None:
+    """The previous index with the changed articles' terms swapped, or None where that cannot be
+    done: articles added, removed or reordered, too many changes, or a previous file missing."""
+    previous = sources.previous
+    assert previous is not None
+    if len(docs) != len(previous.rows) or any(d.id != r[0] for d, r in zip(docs, previous.rows, strict=True)):
+        return None
+    changed = [
+        n
+        for n, (d, r) in enumerate(zip(docs, previous.rows, strict=True))
+        if not d.digest or d.digest != r[1]
+    ]
+    if len(changed) > PATCH_LIMIT:
+        return None
+    entries = _read_shards(previous.shards, sources.read, kept)
+    if entries is None:
+        return None
+    rows = list(previous.rows)
+    order = list(entries)
+    known = set(order)
+    added: set[str] = set()
+    for number in changed:
+        old_body = sources.old_body(rows[number][2])
+        if old_body is None:
+            return None
+        doc = docs[number]
+        rows[number] = _row(doc)
+        old = _places(old_body, previous.rows[number])
+        new = _places(sources.body(doc), rows[number])
+        for t in old.keys() | new.keys():
+            was, now = old.get(t, _NOWHERE), new.get(t, _NOWHERE)
+            if was == now:
+                continue
+            if t not in known:
+                added.add(t)
+            entry = _moved(entries.get(t, []), number, now)
+            if entry:
+                entries[t] = entry
+            else:
+                entries.pop(t, None)
+    if added:
+        order = list(heapq.merge(order, sorted(added, key=_utf16), key=_utf16))
+    return rows, [(t, entries[t]) for t in order if t in entries]
+
+
+_NOWHERE = (-1, False, False)
+
+
+def _places(body: str, row: Row) -> dict[str, tuple[int, bool, bool]]:
+    """Term -> (body bucket or -1, in the title, in the summary, tags or places) for one article."""
+    places: dict[str, tuple[int, bool, bool]] = {}
+    for bucket, group in enumerate(body.split("|")):
+        for t in group.split():
+            places[t] = (bucket, False, False)
+    for t in row[3].split():
+        b, _, m = places.get(t, _NOWHERE)
+        places[t] = (b, True, m)
+    for t in row[4].split():
+        b, ti, _ = places.get(t, _NOWHERE)
+        places[t] = (b, ti, True)
+    return places
+
+
+def _moved(entry: Entry, number: int, place: tuple[int, bool, bool]) -> Entry:
+    """``entry`` with article ``number`` where ``place`` says, and nowhere else."""
+    bucket, in_title, in_meta = place
+    padded = [*entry, "", "", ""][:3]
+    body = [v for v in _decode(padded[0], 3) if v >> 2 != number]
+    if bucket >= 0:
+        insort(body, number << 2 | bucket)
+    lists = [array("I", body)]
+    for encoded, present in ((padded[1], in_title), (padded[2], in_meta)):
+        values = [v for v in _decode(encoded, 0) if v != number]
+        if present:
+            insort(values, number)
+        lists.append(array("I", values))
+    return _entry(*lists)
+
+
+def _read_shards(
+    shards: Iterable[tuple[str, str]], read: Callable[[str], bytes | None], kept: dict[str, _Shard]
+) -> dict[str, Entry] | None:
+    """Term -> entry from the previous build's shard files, in term order; None if one is missing or
+    not the file its name promises. Each shard goes in ``kept`` by its first term."""
+    entries: dict[str, Entry] = {}
+    for first, name in shards:
+        data = read(f"{FOLDER}/{name}")
+        if data is None or _name("t", data) != name:
+            return None
+        text = data.decode()
+        if not (text.startswith(_TERMS_CALL) and text.endswith(");\n")):
+            return None
+        names, lists = json.loads(f"[{text[len(_TERMS_CALL) : -3]}]")
+        entries.update(zip(names, lists, strict=True))
+        kept[first] = _Shard(names, lists, name, data)
+    return entries
+
+
+def _row(doc: SearchDoc) -> Row:
+    names = [doc.summary, *doc.tags, *(n for _, n in doc.countries), *(n for _, n in doc.topics)]
+    title = " ".join(sorted(terms(doc.title)))
+    return (doc.id, doc.digest, doc.body_key, title, " ".join(sorted(terms(" \n".join(names)))))
+
+
+def _timestamp(iso: str) -> float:
+    try:
+        when = datetime.fromisoformat(iso)
+    except ValueError:
+        return 0.0
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
+
+
+def _shorten(summary: str) -> str:
+    if len(summary) <= SUMMARY_CHARS:
+        return summary
+    cut = summary[:SUMMARY_CHARS].rsplit(None, 1)[0]
+    return cut.rstrip(" ,;:.") + "…"
+
+
+def _term_shards(
+    entries: list[tuple[str, Entry]], files: dict[str, bytes], kept: dict[str, _Shard]
+) -> list[list[str]]:
+    """Write the term shards; return [first term, file name] of each.
+
+    A shard ends before a term whose hash picks it once the shard holds a quarter of
+    ``TERM_SHARD_BYTES``, or in any case once it holds all of it. A shard the same as one in
+    ``kept`` is written as it was, without making its bytes again."""
+    shards: list[list[str]] = []
+    names: list[str] = []
+    lists: list[Entry] = []
+    size = 0
+
+    def flush() -> None:
+        old = kept.get(names[0])
+        if old is not None and old.names == names and old.lists == lists:
+            files[f"{FOLDER}/{old.name}"] = old.data
+            shards.append([names[0], old.name])
+        else:
+            shards.append([names[0], _put(files, "t", "terms", names, lists)])
+
+    for t, entry in entries:
+        if names and (
+            size >= TERM_SHARD_BYTES
+            or (size >= TERM_SHARD_BYTES // 4 and not zlib.crc32(t.encode()) & _CUT_MASK)
+        ):
+            flush()
+            names, lists, size = [], [], 0
+        names.append(t)
+        lists.append(entry)
+        size += len(t) + sum(map(len, entry)) + 12
+    if names:
+        flush()
+    return shards
+
+
+def _utf16(text: str) -> bytes:
+    """JavaScript compares strings by UTF-16 code units: shard ranges must follow that order."""
+    return text.encode("utf-16-be", "surrogatepass")
+
+
+def _entry(body: array[int], title: array[int], meta: array[int]) -> Entry:
+    entry = [_encode(body, 3), _encode(title, 0), _encode(meta, 0)]
+    while entry and not entry[-1]:
+        entry.pop()
+    return entry
+
+
+def _encode(numbers: Iterable[int], mask: int) -> str:
+    """Ascending article numbers (shifted left past the ``mask`` bits) as the first number and
+    then each gap less one, with the masked bits kept: a run of neighbours costs a digit each."""
+    encoded = _ENCODED
+    out: list[str] = []
+    base = 0
+    for n in numbers:
+        out.append(encoded[n - base])
+        base = (n | mask) + 1
+    return "".join(out)
+
+
+def _decode(text: str, mask: int) -> list[int]:
+    """The numbers :func:`_encode` wrote."""
+    numbers: list[int] = []
+    base = value = 0
+    for digit in map(_VALUES.__getitem__, text):
+        if digit >= 32:
+            value = value << 5 | (digit - 32)
+            continue
+        n = base + (value << 5 | digit)
+        numbers.append(n)
+        base = (n | mask) + 1
+        value = 0
+    return numbers
+
+
+def _card_row(doc: SearchDoc) -> list[object]:
+    path = doc.path[: -len(urls.INDEX)] if doc.path.endswith(urls.INDEX) else doc.path
+    countries = [name for _, name in doc.countries]
+    topics = [label for _, label in doc.topics]
+    return [doc.title, path, doc.date[:10], doc.date_label, _shorten(doc.summary), countries, topics]
+
+
+def _index_data(docs: Sequence[SearchDoc], shards: list[list[str]], chunks: list[str]) -> dict[str, object]:
+    filters: dict[str, dict[tuple[str, str], array[int]]] = {"countries": {}, "topics": {}, "years": {}}
+    for number, doc in enumerate(docs):
+        for kind, keys in (
+            ("countries", doc.countries),
+            ("topics", doc.topics),
+            ("years", [(doc.date[:4],) * 2]),
+        ):
+            for key in keys:
+                filters[kind].setdefault(key, array("I")).append(number)
+    by_name = {kind: sorted(found.items(), key=_by_name) for kind, found in filters.items()}
+    by_name["years"].reverse()  # newest first
+    return {
+        "format": FORMAT,
+        "count": len(docs),
+        "chunk": DOCS_PER_CHUNK,
+        "terms": shards,
+        "docs": chunks,
+        # [slug, label, articles, how many] by label: a filter's choices
+        **{
+            kind: [[s, label, _encode(d, 0), len(d)] for (s, label), d in found]
+            for kind, found in by_name.items()
+        },
+        "text": {"stopwords": list(STOPWORDS), "folds": FOLDS, "strip": STRIP_MARKS, "maxTerm": MAX_TERM},
+    }
+
+
+def _by_name(item: tuple[tuple[str, str], array[int]]) -> tuple[str, str]:
+    return (fold(item[0][1]), item[0][0])
+
+
+def _put(files: dict[str, bytes], prefix: str, kind: str, *data: object) -> str:
+    """Write one shard under a name made from its bytes; return the name."""
+    script = _script(kind, *data)
+    name = _name(prefix, script)
+    files[f"{FOLDER}/{name}"] = script
+    return name
+
+
+def _name(prefix: str, script: bytes) -> str:
+    return f"{prefix}-{hashlib.sha256(script).hexdigest()[:12]}.js"
+
+
+def _script(method: str, *args: object) -> bytes:
+    """A call into the page's registry. JSON is valid JavaScript once U+2028/9 are escaped;
+    ``<`` is escaped too, so no ``</script>`` or ``<!--`` can appear even if a file is inlined."""
+    text = ",".join(json.dumps(a, ensure_ascii=False, separators=(",", ":")) for a in args)
+    text = text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return f"__datelineSearch.{method}({text});\n".encode()

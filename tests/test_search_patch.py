@@ -1,0 +1,119 @@
+"""Patching the search index after an edit gives byte for byte the index made from scratch."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import pytest
+from test_search import doc, synthetic_docs
+
+from generator.search import SearchDoc, body_terms
+from generator.search_index import SearchState, Sources, build_search, search_files
+
+
+class _Previous:
+    """The files and body terms a previous build left: what a patch may read, and what it did read."""
+
+    def __init__(self, docs: list[SearchDoc]) -> None:
+        self.asked: list[str] = []
+        self.files, self.state = build_search(docs, Sources(body=self.body))
+        self.bodies = {d.body_key: body_terms(d.text) for d in docs}
+
+    def body(self, d: SearchDoc) -> str:
+        self.asked.append(d.id)
+        return body_terms(d.text)
+
+    def sources(self, state: SearchState | None = None) -> Sources:
+        return Sources(
+            body=self.body, old_body=self.bodies.get, previous=state or self.state, read=self.files.get
+        )
+
+
+def _keyed(docs: list[SearchDoc]) -> list[SearchDoc]:
+    """Digests and body keys as a build gives them: a change of any field gives a new digest."""
+    return [replace(d, digest=str(hash(replace(d, digest="", body_key=""))), body_key=f"b{hash(d.text)}") for d in docs]
+
+
+def _edit(d: SearchDoc, rng: random.Random, words: list[str]) -> SearchDoc:
+    kind = rng.choice(["text", "title", "tags", "summary", "drop", "new-word"])
+    if kind == "text":
+        return replace(d, text=d.text + " " + " ".join(rng.sample(words, 5)))
+    if kind == "title":
+        return replace(d, title=" ".join(rng.sample(words, 3)))
+    if kind == "tags":
+        return replace(d, tags=(*d.tags, rng.choice(words)))
+    if kind == "summary":
+        return replace(d, summary="")
+    if kind == "drop":
+        return replace(d, text=" ".join(d.text.split()[: len(d.text.split()) // 3]))
+    return replace(d, text=f"{d.text} zqxunheardof{rng.randrange(10**6)} aaaafirstofall")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_patched_index_is_the_index_made_from_scratch(seed: int) -> None:
+    rng = random.Random(seed)
+    docs = _keyed(list(synthetic_docs(300, seed=seed)))
+    previous = _Previous(docs)
+    words = sorted({w for d in docs[:20] for w in d.text.split() if w.isalpha()})
+    state = previous.state
+    for _ in range(4):  # edits build on each other, as in a session of editing
+        picked = rng.sample(range(len(docs)), rng.randint(1, 5))
+        edited = list(docs)
+        for n in picked:
+            edited[n] = _edit(docs[n], rng, words)
+        edited = _keyed(edited)
+        previous.asked.clear()
+        files, state = build_search(edited, previous.sources(state))
+        assert files == search_files(edited)
+        changed = {edited[n].id for n in picked if edited[n].digest != docs[n].digest}
+        assert set(previous.asked) == changed  # patched: no unchanged body was read
+        previous.files = files
+        previous.bodies.update((d.body_key, body_terms(d.text)) for d in edited)
+        docs = edited
+
+
+def test_an_edit_changes_few_shard_files() -> None:
+    docs = _keyed(list(synthetic_docs(2000, seed=3)))
+    previous = _Previous(docs)
+    edited = list(docs)
+    edited[700] = replace(docs[700], text=docs[700].text + " harbourmaster")
+    edited = _keyed(edited)
+    files, _ = build_search(edited, previous.sources())
+    shards = {p for p in files if p.startswith("search/t-")}
+    before = {p for p in previous.files if p.startswith("search/t-")}
+    assert 0 < len(shards - before) <= 3 and len(shards) > 20
+
+
+def test_added_removed_or_reordered_articles_make_the_index_anew() -> None:
+    docs = _keyed([doc(f"Article {n}", f"2020-01-{n + 1:02d}", text=f"body {n} words") for n in range(5)])
+    previous = _Previous(docs)
+    for changed in (docs[1:], [*docs, _keyed([doc("New", "2021-01-01", text="fresh")])[0]]):
+        previous.asked.clear()
+        files, _ = build_search(changed, previous.sources())
+        assert files == search_files(changed) and len(previous.asked) == len(changed)
+
+
+def test_a_previous_file_that_is_missing_or_altered_is_not_trusted() -> None:
+    docs = _keyed([doc(f"Article {n}", f"2020-01-{n + 1:02d}", text=f"body {n} words") for n in range(5)])
+    previous = _Previous(docs)
+    edited = _keyed([*docs[:4], replace(docs[4], text="other words")])
+    shard = next(p for p in previous.files if p.startswith("search/t-"))
+    for damaged in (None, previous.files[shard].replace(b"body", b"bodx")):
+        files = dict(previous.files)
+        if damaged is None:
+            del files[shard]
+        else:
+            files[shard] = damaged
+        sources = replace(previous.sources(), read=files.get)
+        previous.asked.clear()
+        assert build_search(edited, sources)[0] == search_files(edited)
+        assert len(previous.asked) == len(edited)  # made anew
+
+
+def test_state_of_another_format_or_damaged_is_ignored() -> None:
+    assert SearchState.from_json('{"format": 1, "rows": [], "shards": []}') is None
+    assert SearchState.from_json("not json") is None
+    assert SearchState.from_json(None) is None
+    state = SearchState((("a", "d", "k", "t", "m"),), (("t", "t-0.js"),))
+    assert SearchState.from_json(state.to_json()) == state
