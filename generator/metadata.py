@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 # Characters XML 1.0 forbids (most C0 controls, lone surrogates, U+FFFE/U+FFFF), plus DEL and the
 # C1 controls, which XML allows but HTML calls errors and which in news text are only mojibake.
@@ -130,10 +130,14 @@ def opengraph_tags(
         pairs.append(("og:image", safe_url(image, absolute=True)))
     if published is not None:
         pairs.append(("article:published_time", iso_datetime(published)))
-    return Markup("\n").join(
-        Markup('<meta property="{}" content="{}">').format(name, clean_text(value))
-        for name, value in pairs
-        if value
+    # An f-string over escape() rather than Markup.format: the same text, made for every page of a
+    # large archive, at a fraction of the cost.
+    return Markup(
+        "\n".join(
+            f'<meta property="{escape(name)}" content="{escape(clean_text(value))}">'
+            for name, value in pairs
+            if value
+        )
     )
 
 

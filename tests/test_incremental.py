@@ -84,6 +84,23 @@ def test_template_change_rerenders_pages_using_it(make_site: MakeSite, tmp_path:
     assert tree(site / "output") == clean_build(site, tmp_path)
 
 
+def test_card_partial_change_rerenders_every_list(make_site: MakeSite, tmp_path: Path) -> None:
+    # Cards are rendered once per build through card_html(), not imported by the lists: the
+    # dependency must still be seen.
+    site = make_site({f"content/{i}.md": article(f"Article {i}", f"2020-01-{i + 1:02d}") for i in range(6)})
+    build(site)
+    (site / "templates/partials").mkdir(parents=True)
+    theme_card = Path(__file__).parent.parent / "templates/partials/card.html"
+    (site / "templates/partials/card.html").write_text(
+        theme_card.read_text(encoding="utf-8").replace('class="card"', 'class="card edited"'),
+        encoding="utf-8",
+    )
+    result = build(site)
+    home = (site / "output/index.html").read_text(encoding="utf-8")
+    assert 'class="card edited"' in home and result.pages_rendered > 6
+    assert tree(site / "output") == clean_build(site, tmp_path)
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_random_edit_sequences_match_clean_builds(make_site: MakeSite, tmp_path: Path, seed: int) -> None:
     rng = random.Random(seed)
