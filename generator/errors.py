@@ -66,6 +66,19 @@ class ConfigError(BuildFailed):
     pass
 
 
+# Long enough for any real title, URL or country name; a value longer than this is a mistake
+# (a pasted paragraph) and quoting all of it would bury the message.
+QUOTE_LIMIT = 80
+
+
+def shown(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """``text`` made safe for a one-line message: cut to ``limit`` characters, and characters that
+    print nothing or act on the terminal (NUL, ESC, newlines, bidi controls) escaped as ``\\xNN``."""
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def _sort_key(d: Diagnostic) -> tuple[str, int, str]:
     return (d.path, d.line or 0, d.message)
 

@@ -372,11 +372,6 @@ CASES = [
         _article(GOOD.replace("Talks resume", "Talks\x00 resume").encode()),
         (r"content/2020/02/talks\.md:2: .*(NUL|U\+0000|control character).*",),
         regex=True,
-        bug="BUG: generator/frontmatter.py _yaml_fields(): a raw control character (NUL) makes PyYAML "
-        "raise ReaderError, caught as yaml.YAMLError and printed with str(exc): two lines ('... in "
-        '"<unicode string>", position 19\') on line 1 instead of one line naming line 2. Fix: catch '
-        "yaml.reader.ReaderError, turn exc.position into a line of the block, say 'a control "
-        "character (U+0000) is not allowed here: remove it'.",
     ),
     Case(
         "nul-in-slug",
