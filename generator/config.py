@@ -294,8 +294,10 @@ def check_output_dir(root: Path, out_dir: Path) -> str | None:
 
 
 def _line_of(text: str, key: str) -> int | None:
-    """The line where ``key`` is set, found by text since tomllib keeps no positions."""
-    pattern = re.escape(key) if key.startswith("[") else rf"{re.escape(key)}\s*="
+    """The line where ``key`` is set, found by text since tomllib keeps no positions: ``key =``,
+    a dotted ``key.sub =`` or a ``[key]`` table header."""
+    name = re.escape(key)
+    pattern = name if key.startswith("[") else rf"(?:{name}\s*[=.]|\[\[?\s*{name}\s*[].])"
     for number, line in enumerate(text.splitlines(), start=1):
         if re.match(rf"\s*{pattern}", line):
             return number

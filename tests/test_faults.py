@@ -393,9 +393,6 @@ CASES = [
         ),
         (r"site\.toml:\d+: title: .*table.*",),
         regex=True,
-        bug="BUG: generator/config.py _validate(): 'site.toml: title: expected a string, got a table' "
-        "has no line although the table starts on one ([title], line 3). Fix: find the line of a "
-        "'[key]' table header too in _line_of().",
     ),
     Case(
         "template-runtime-error",
