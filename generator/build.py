@@ -81,7 +81,9 @@ def build(site: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
         clock.lap("config")
         paths, problems = find_sources(config.root, config.content_dir)
         stamp = _input_stamp(config, options, paths)
-        last = _last_build(cache, stamp, config)
+        # A problem find_sources() reports is outside the stamp (a refused link is not an input): a
+        # site with one is never "unchanged", or the second build would pass it over in silence.
+        last = _last_build(cache, stamp, config) if not problems else None
         if last is not None:  # nothing that goes into the site changed since the last build
             clock.lap("sources (unchanged)")
             return replace(last, seconds=clock.total(), timings=tuple(clock.laps))
