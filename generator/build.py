@@ -294,17 +294,19 @@ def _write_pages(
 
 
 def _write_assets(writer: OutputWriter, config: SiteConfig) -> None:
-    problems: list[Diagnostic] = []
+    theme_files, _ = _static_files(theme_dir() / "static")
+    site_files, problems = _static_files(config.templates_dir / "static", config.root)
+    static_files, static_problems = _static_files(config.static_dir, config.root)
+    problems += static_problems
+    raise_if_errors(problems)
     with _writing(problems):
         # The site's templates/static files override the default theme's of the same name.
-        theme_files = _static_files(theme_dir() / "static")
-        site_files = _static_files(config.templates_dir / "static")
         for name, path in sorted((theme_files | site_files).items()):
-            _put_file(writer, urls.asset(name), path)
+            problems += _put_file(writer, urls.asset(name), path, config.root)
         css = pygments_css().encode()
         writer.put(urls.asset("pygments.css"), digest_of(css), css)
-        for name, path in sorted(_static_files(config.static_dir).items()):
-            _put_file(writer, name, path)
+        for name, path in sorted(static_files.items()):
+            problems += _put_file(writer, name, path, config.root)
     raise_if_errors(problems)
 
 
@@ -354,11 +356,19 @@ def _last_change(route: Route) -> date | None:
     return None
 
 
-def _put_file(writer: OutputWriter, target: str, path: Path) -> None:
-    """Copy a static file, read only when its size or modification time changed."""
-    st = path.stat()
-    stamp = f"file:{st.st_size}:{st.st_mtime_ns}"
-    writer.put(target, stamp, None if writer.known(target, stamp) else path.read_bytes())
+def _put_file(writer: OutputWriter, target: str, path: Path, site_root: Path) -> list[Diagnostic]:
+    """Copy a static file, read only when its size or modification time changed.
+
+    A file that cannot be read is a problem of the site, named from the site folder, not a
+    failure to write the output."""
+    try:
+        st = path.stat()
+        stamp = f"file:{st.st_size}:{st.st_mtime_ns}"
+        data = None if writer.known(target, stamp) else path.read_bytes()
+    except OSError as exc:
+        return [Diagnostic(rel(site_root, path), None, f"cannot read: {exc.strerror or exc}")]
+    writer.put(target, stamp, data)
+    return []
 
 
 @contextlib.contextmanager
@@ -376,14 +386,32 @@ def _writing(problems: list[Diagnostic]) -> Iterator[None]:
     raise_if_errors(problems)
 
 
-def _static_files(folder: Path) -> dict[str, Path]:
+def _static_files(folder: Path, site_root: Path | None = None) -> tuple[dict[str, Path], list[Diagnostic]]:
+    """The files under ``folder`` by their path in it, hidden ones left out.
+
+    With ``site_root``, a file whose real path is outside the site folder (a symbolic link, or
+    ``folder`` itself a link) is refused, as content/ refuses links leading out of it: building
+    someone else's site must not publish the builder's own files. Links within the site work.
+    """
+    files: dict[str, Path] = {}
+    problems: list[Diagnostic] = []
     if not folder.is_dir():
-        return {}
-    return {
-        p.relative_to(folder).as_posix(): p
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    }
+        return files, problems
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if not path.is_file() or any(part.startswith(".") for part in name.split("/")):
+            continue
+        if site_root is not None:
+            try:
+                inside = path.resolve().is_relative_to(site_root)
+            except (RuntimeError, OSError):  # a link that loops: is_file() was true a moment ago
+                inside = False
+            if not inside:
+                where = rel(site_root, path)
+                problems.append(Diagnostic(where, None, "symbolic link to a file outside the site folder"))
+                continue
+        files[name] = path
+    return files, problems
 
 
 def _bar(label: str, unit: str) -> Callable[[Iterator[Any], int], Iterator[Any]]:

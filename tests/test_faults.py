@@ -451,22 +451,12 @@ CASES = [
         (r"static/logo\.png: cannot read: Permission denied",),
         regex=True,
         inject=_refuse_reading("logo.png") if IS_ROOT else "",
-        bug="BUG: generator/build.py _writing(): an unreadable static file is reported as "
-        "'<path relative to the current folder, absolute elsewhere>: cannot write the output: "
-        "Permission denied': a read problem called a write problem, and not named from the site "
-        "root. Fix: read static files outside _writing (report 'static/x: cannot read: ...'), and "
-        "make paths in _writing relative to config.root, not Path.cwd().",
     ),
     Case(
         "static-symlink-leading-outside-the-site",
         _static_link_outside,
         (r"static/leak\.txt: .*(symbolic link|outside).*",),
         regex=True,
-        bug="BUG (leak; decide the policy): generator/build.py _static_files() follows a symbolic link "
-        "in static/ to any file (here ../secret.txt; /etc/passwd works too) and publishes it, while "
-        "content/ refuses links leading outside it. Building someone else's site repository can "
-        "publish the builder's files. Fix: refuse (or warn and skip) static/ and templates/ files "
-        "whose resolved path is outside the site folder, as find_sources() does for content/.",
     ),
 ]
 
