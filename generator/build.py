@@ -31,7 +31,14 @@ from generator.errors import BuildFailed, Diagnostic, raise_if_errors
 from generator.index import build_index, relation_signature, relations
 from generator.markdown import MARKDOWN_SETTINGS_VERSION, pygments_css
 from generator.model import Article
-from generator.output import OutputWriter, OutsideOutput, digest_of, output_lock, tree_key
+from generator.output import (
+    OutputWriter,
+    OutsideOutput,
+    WriteFailed,
+    digest_of,
+    output_lock,
+    tree_key,
+)
 from generator.parse import read_articles
 from generator.records import diagnostic_from_record, diagnostic_record
 from generator.render import PageState, fingerprints, page_state, render_routes
@@ -104,7 +111,7 @@ def build(site: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
         templates = load_templates(config.root)
         ctx = Context(config, index, Links(config.links, config.base_url), BodyReader(cache.path))
         clock.lap("routes")
-        writer = OutputWriter(config.output_dir, cache)
+        writer = OutputWriter(config.output_dir, cache, config.root)
         previous = _previous_state(cache, config.output_dir)
         rendered, state = _write_pages(writer, templates, ctx, routes, jobs, options.progress, previous)
         _write_assets(writer, config)
@@ -376,12 +383,14 @@ def _writing(problems: list[Diagnostic]) -> Iterator[None]:
     """Turn a failed write into a message: the live output folder is untouched either way."""
     try:
         yield
+    except WriteFailed as exc:  # the writer names the output file, not the twin's or a temporary one
+        problems.append(Diagnostic(exc.shown, None, exc.message))
     except OutsideOutput as exc:
         problems.append(Diagnostic(str(exc), None, "refusing to write outside the output folder"))
     except FileExistsError as exc:
         problems.append(Diagnostic("output", None, str(exc)))
     except OSError as exc:
-        where = rel(Path.cwd(), Path(exc.filename)) if exc.filename else "output"
+        where = str(exc.filename) if exc.filename else "output"
         problems.append(Diagnostic(where, None, f"cannot write the output: {exc.strerror or exc}"))
     raise_if_errors(problems)
 
