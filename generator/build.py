@@ -11,8 +11,8 @@ import contextlib
 import hashlib
 import json
 import shutil
+import sqlite3
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -24,7 +24,7 @@ import jinja2
 from tqdm import tqdm
 
 from generator import __version__, urls
-from generator.cache import CACHE_DIR, BodyReader, BuildCache, open_cache
+from generator.cache import CACHE_DIR, BodyReader, BuildCache, open_cache, throwaway_cache
 from generator.config import LinkMode, SiteConfig, load_config
 from generator.context import Context
 from generator.errors import BuildFailed, Diagnostic, raise_if_errors
@@ -239,13 +239,22 @@ def _remember_build(
 
 @contextlib.contextmanager
 def _cache(config: SiteConfig, enabled: bool) -> Iterator[BuildCache]:
+    """The build cache, or a throw-away one. A failure of it (a full disk, a folder we may not write
+    to) is one message naming it, never a traceback; the output folder holds a whole build either
+    way (the old one, or the new one when the cache failed after the swap)."""
+    where = CACHE_DIR
     with contextlib.ExitStack() as stack:
-        scratch = (
-            None if enabled else Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dateline-")))
-        )
-        cache = open_cache(config.root, scratch)
-        stack.callback(cache.close)
-        yield cache
+        try:
+            cache = stack.enter_context(open_cache(config.root) if enabled else throwaway_cache(config.root))
+        except (OSError, sqlite3.Error) as exc:
+            message = f"cannot open the build cache: {getattr(exc, 'strerror', None) or exc}"
+            raise BuildFailed([Diagnostic(where, None, message)]) from None
+        where = rel(config.root, cache.path)
+        try:
+            yield cache
+        except sqlite3.Error as exc:
+            message = f"cannot use the build cache: {exc}"
+            raise BuildFailed([Diagnostic(where, None, message)]) from None
 
 
 def _stop_on_errors(problems: list[Diagnostic], strict: bool) -> None:

@@ -8,14 +8,23 @@ hash of what produced it, so a stale entry is never found, only a missing one.
 The cache is never trusted blindly: a file that is not a SQLite database, is
 truncated, fails its integrity check or was written by another schema is
 deleted and made anew. Deleting ``.dateline/`` changes nothing but speed.
+
+A ``--no-cache`` build uses a throw-away cache in ``.dateline/scratch-*``,
+locked while the build runs; one left by a killed build is removed by the
+next build of the site.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
 import os
+import shutil
 import sqlite3
+import tempfile
+import time
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -37,6 +46,8 @@ CREATE TABLE IF NOT EXISTS articles (
 CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, html BLOB, summary TEXT, text BLOB, toc TEXT);
 CREATE TABLE IF NOT EXISTS trees (tree TEXT PRIMARY KEY, manifest BLOB NOT NULL);
 """
+SCRATCH_PREFIX = "scratch-"
+_STALE_SECONDS = 60  # a scratch folder younger than this may belong to a build that has not locked it yet
 
 
 @dataclass(frozen=True)
@@ -207,12 +218,65 @@ class BodyReader:
 
 
 def open_cache(site_root: Path, scratch: Path | None = None) -> BuildCache:
-    """The site's cache; with ``scratch``, a throw-away cache in that folder (``--no-cache``)."""
+    """The site's cache; with ``scratch``, a throw-away cache in that folder."""
     if scratch is not None:
         return BuildCache(scratch / CACHE_FILE)
+    return BuildCache(_cache_folder(site_root) / CACHE_FILE)
+
+
+@contextlib.contextmanager
+def throwaway_cache(site_root: Path) -> Iterator[BuildCache]:
+    """A cache for one ``--no-cache`` build, removed afterwards.
+
+    It lives in ``.dateline/`` rather than the system's temporary folder so that one left by a
+    killed build is found and removed by the next build of the site (see _remove_stale_scratch).
+    """
+    try:
+        parent = _cache_folder(site_root)
+    except OSError:  # a site folder we may not write to: the build can still run from elsewhere
+        parent = Path(tempfile.gettempdir())
+    scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=parent))
+    try:
+        handle = os.open(scratch, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)  # tells other builds this folder is in use
+            with BuildCache(scratch / CACHE_FILE) as cache:
+                yield cache
+        finally:
+            os.close(handle)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _cache_folder(site_root: Path) -> Path:
+    """``.dateline/``, made if need be, with what killed ``--no-cache`` builds left in it removed."""
     folder = site_root / CACHE_DIR
+    if not folder.is_dir() and (folder.is_symlink() or folder.exists()):
+        # The name is Dateline's own: a file or a broken link there is in the way, not the user's work.
+        log.warning("%s is not a folder; replacing it with a new build cache", folder)
+        folder.unlink()
     folder.mkdir(exist_ok=True)
-    return BuildCache(folder / CACHE_FILE)
+    _remove_stale_scratch(folder)
+    return folder
+
+
+def _remove_stale_scratch(folder: Path) -> None:
+    """Remove scratch caches that no running build holds (their build was killed)."""
+    for scratch in folder.glob(f"{SCRATCH_PREFIX}*"):
+        try:
+            if time.time() - scratch.lstat().st_mtime < _STALE_SECONDS or scratch.is_symlink():
+                continue
+            handle = os.open(scratch, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # locked: a build is using it
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+        finally:
+            os.close(handle)
 
 
 def _open(path: Path) -> sqlite3.Connection:
@@ -225,7 +289,10 @@ def _open(path: Path) -> sqlite3.Connection:
     except sqlite3.DatabaseError as exc:
         log.warning("build cache %s is damaged (%s); starting a new one", path, exc)
     for leftover in _files_of(path):
-        leftover.unlink(missing_ok=True)
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover)  # a folder where the cache belongs: the name is Dateline's own
+        else:
+            leftover.unlink(missing_ok=True)
     return _connect(str(path))
 
 
