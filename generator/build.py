@@ -24,7 +24,7 @@ import jinja2
 from tqdm import tqdm
 
 from generator import __version__, urls
-from generator.cache import CACHE_DIR, BodyReader, BuildCache, open_cache, throwaway_cache
+from generator.cache import CACHE_DIR, UNDECODABLE, BodyReader, BuildCache, open_cache, throwaway_cache
 from generator.config import LinkMode, SiteConfig, load_config
 from generator.context import Context
 from generator.errors import BuildFailed, Diagnostic, raise_if_errors
@@ -38,6 +38,7 @@ from generator.output import (
     digest_of,
     output_lock,
     tree_key,
+    trusted_manifest,
 )
 from generator.parse import read_articles
 from generator.records import diagnostic_from_record, diagnostic_record
@@ -183,21 +184,29 @@ def _last_build(cache: BuildCache, stamp: str | None, config: SiteConfig) -> Bui
     saved = cache.get_value("last-build")
     if stamp is None or saved is None:
         return None
-    data = json.loads(saved)
     front = tree_key(config.output_dir)
-    if data["stamp"] != stamp or data["tree"] != front or front is None or cache.manifest(front) is None:
+    try:
+        data = json.loads(saved)
+        if data["stamp"] != stamp or data["tree"] != front or front is None:
+            return None
+        articles, pages = int(data["articles"]), int(data["pages"])
+        warnings = tuple(diagnostic_from_record(w) for w in data["warnings"])
+    except UNDECODABLE:
+        return None
+    # The folder's key does not change when a file deep inside it is edited or deleted by hand.
+    if trusted_manifest(cache, config.output_dir) is None:
         return None
     return BuildResult(
         config=config,
-        articles=data["articles"],
-        pages=data["pages"],
+        articles=articles,
+        pages=pages,
         parsed=0,
         bodies_rendered=0,
         pages_rendered=0,
         files_written=0,
         files_linked=0,
         seconds=0.0,
-        warnings=tuple(diagnostic_from_record(w) for w in data["warnings"]),
+        warnings=warnings,
     )
 
 
@@ -206,9 +215,12 @@ def _previous_state(cache: BuildCache, output_dir: Path) -> PageState | None:
     saved = cache.get_value("page-state")
     if saved is None:
         return None
-    data = json.loads(saved)
     front = tree_key(output_dir)
-    return PageState.from_json(data["state"]) if front is not None and data["tree"] == front else None
+    try:
+        data = json.loads(saved)
+        return PageState.from_json(data["state"]) if front is not None and data["tree"] == front else None
+    except UNDECODABLE:
+        return None
 
 
 def _known_relations(cache: BuildCache, signature: str) -> dict | None:
@@ -216,10 +228,13 @@ def _known_relations(cache: BuildCache, signature: str) -> dict | None:
     saved = cache.get_value("relations")
     if saved is None:
         return None
-    data = json.loads(saved)
-    if data["signature"] != signature:
+    try:
+        data = json.loads(saved)
+        if data["signature"] != signature:
+            return None
+        return {k: (prev, nxt, tuple(rel)) for k, (prev, nxt, rel) in data["relations"].items()}
+    except UNDECODABLE:
         return None
-    return {k: (prev, nxt, tuple(rel)) for k, (prev, nxt, rel) in data["relations"].items()}
 
 
 def _remember_build(

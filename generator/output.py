@@ -10,8 +10,10 @@ Files are never changed in place: a new version is written beside and
 renamed over the old, and an unchanged file is hard-linked from the live
 folder, so it keeps its modification time and upload tools see only real
 changes. What each folder holds is remembered in the build cache, keyed by
-the folder's inode and modification time, so a folder changed behind
-Dateline's back is not trusted.
+the folder's inode and modification time, with a stamp of the stat of every
+file and sub-folder in it, so a folder changed behind Dateline's back (a file
+edited, added or deleted by hand) is not trusted: its files are compared by
+their bytes and rewritten where they differ.
 """
 
 from __future__ import annotations
@@ -23,13 +25,12 @@ import fcntl
 import hashlib
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from generator.cache import BuildCache
+from generator.cache import BuildCache, Manifest
 
 BACK_SUFFIX = ".dateline-back"
-Manifest = dict[str, tuple[str, str]]  # output path -> (fingerprint, digest)
 
 
 class OutsideOutput(Exception):
@@ -61,6 +62,42 @@ def tree_key(folder: Path) -> str | None:
     return f"{st.st_dev}:{st.st_ino}:{st.st_mtime_ns}"
 
 
+def trusted_manifest(cache: BuildCache, folder: Path) -> Manifest | None:
+    """What the cache says ``folder`` holds, or None when unknown or changed since it was recorded."""
+    key = tree_key(folder)
+    found = cache.manifest(key) if key is not None else None
+    if found is None:
+        return None
+    manifest, stamp = found
+    return manifest if stamp and stamp == files_stamp(folder, manifest) else None
+
+
+def files_stamp(folder: Path, paths: Iterable[str]) -> str | None:
+    """A hash of the stat of each of ``paths`` in ``folder`` and of the sub-folders holding them.
+
+    The folder's own key (tree_key) only changes when an entry at its top changes. A file edited
+    in place changes its own size or modification time; one added, removed or renamed deeper
+    down changes its folder's modification time. None when a file is gone.
+    """
+    h = hashlib.blake2b(digest_size=20)
+    base = os.fspath(folder)
+    folders: set[str] = set()
+    try:
+        for rel in sorted(paths):
+            st = os.lstat(os.path.join(base, rel))
+            h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\n".encode())
+            parent = rel.rpartition("/")[0]
+            while parent and parent not in folders:
+                folders.add(parent)
+                parent = parent.rpartition("/")[0]
+        for rel in sorted(folders):
+            st = os.lstat(os.path.join(base, rel))
+            h.update(f"{rel}/\0{st.st_mtime_ns}\0{st.st_ino}\n".encode())
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
 class OutputWriter:
     """Brings the twin folder to the new build, then swaps it in with :meth:`commit`."""
 
@@ -68,12 +105,12 @@ class OutputWriter:
         self.front = output_dir
         self.back = self.twin_of(output_dir)
         self.cache = cache
-        front_key = tree_key(self.front)
-        self.front_manifest = cache.manifest(front_key) if front_key else None
         self.site_root = site_root if site_root is not None else output_dir.parent  # messages start there
+        self.front_manifest = trusted_manifest(cache, self.front)
         self.front_real = self.front.resolve() if self.front.exists() else None
-        back_key = tree_key(self.back)
-        self.back_manifest = cache.manifest(back_key) if back_key else None
+        # Checked too: it shares files with the live folder (hard links), so an edit in place there
+        # is an edit here, and a file deleted from it would be missing after the swap.
+        self.back_manifest = trusted_manifest(cache, self.back)
         self.desired: Manifest = {}
         self.written = 0
         self.linked = 0
@@ -237,8 +274,11 @@ class OutputWriter:
             # cache (or a --no-cache build) recorded for it earlier is never found again.
             os.utime(folder)
         key = tree_key(folder)
-        if key is not None:
-            self.cache.put_manifest(key, manifest)
+        if key is None:
+            return
+        stamp = files_stamp(folder, manifest) if manifest is not None else None
+        # Without a stamp nothing proves later that the folder still holds these files: forget it.
+        self.cache.put_manifest(key, manifest if stamp else None, stamp or "")
 
 
 def _shown(path: Path, site_root: Path) -> str:

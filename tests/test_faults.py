@@ -825,42 +825,12 @@ def _sql(site: Path, statement: str) -> None:
     db.close()
 
 
-BUG_ROW_GARBAGE = (
-    "BUG: generator/cache.py: the cache is checked only as a whole (schema, PRAGMA quick_check); a "
-    "record holding garbage ({}) raises {} from BuildCache.{}() and the build dies with a traceback. "
-    "Fix: treat a record that does not decode (zlib.error, json.JSONDecodeError, KeyError, TypeError) "
-    "as damage: discard the cache and start a new one, as for a damaged file."
-)
-
 CACHE_DAMAGE = [
+    pytest.param("UPDATE trees SET manifest = x'00ff00'", id="manifest-garbage"),
+    pytest.param("UPDATE articles SET record = 'garbage{'", id="article-record-garbage"),
+    pytest.param("UPDATE bodies SET html = x'0102', text = x'0304'", id="body-garbage"),
     pytest.param(
-        "UPDATE trees SET manifest = x'00ff00'",
-        id="manifest-garbage",
-        marks=pytest.mark.xfail(
-            strict=True, reason=BUG_ROW_GARBAGE.format("trees.manifest", "zlib.error", "manifest")
-        ),
-    ),
-    pytest.param(
-        "UPDATE articles SET record = 'garbage{'",
-        id="article-record-garbage",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason=BUG_ROW_GARBAGE.format("articles.record", "JSONDecodeError", "article_records"),
-        ),
-    ),
-    pytest.param(
-        "UPDATE bodies SET html = x'0102', text = x'0304'",
-        id="body-garbage",
-        marks=pytest.mark.xfail(
-            strict=True, reason=BUG_ROW_GARBAGE.format("bodies.html", "zlib.error", "body")
-        ),
-    ),
-    pytest.param(
-        "UPDATE meta SET value = 'garbage{' WHERE key = 'value:page-state'",
-        id="page-state-garbage",
-        marks=pytest.mark.xfail(
-            strict=True, reason=BUG_ROW_GARBAGE.format("meta page-state", "JSONDecodeError", "get_value")
-        ),
+        "UPDATE meta SET value = 'garbage{' WHERE key = 'value:page-state'", id="page-state-garbage"
     ),
     pytest.param("UPDATE files SET digest = 'nope', size = -1", id="file-stats-garbage"),
     pytest.param("DELETE FROM bodies", id="bodies-missing"),
@@ -893,15 +863,6 @@ def test_damaged_cache_files_are_rebuilt(damage: str, tmp_path: Path) -> None:
     _edit_and_compare(site, out, tmp_path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: generator/output.py: README says a folder changed behind Dateline's back is not "
-    "trusted, but only the output folder's own inode and mtime are checked. A file edited inside it "
-    "(here assets/style.css) keeps its manifest entry, is hard-linked into every later build and "
-    "never repaired: the output is no longer what a clean build gives. Fix: keep (size, mtime_ns, "
-    "inode) per file in the manifest and check them before linking a file as unchanged (or check "
-    "all folders' mtimes), else rewrite the file.",
-)
 def test_an_output_file_edited_by_hand_is_repaired(tmp_path: Path) -> None:
     site, out = _cached_site(tmp_path)
     style = out / "assets/style.css"
