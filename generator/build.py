@@ -12,8 +12,8 @@ import gc
 import hashlib
 import json
 import shutil
+import sqlite3
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -24,14 +24,22 @@ from typing import Any
 import jinja2
 
 from generator import __version__, urls
-from generator.cache import CACHE_DIR, BodyReader, BuildCache, open_cache
+from generator.cache import CACHE_DIR, UNDECODABLE, BodyReader, BuildCache, open_cache, throwaway_cache
 from generator.config import LinkMode, SiteConfig, load_config
 from generator.context import Context
 from generator.errors import BuildFailed, Diagnostic, raise_if_errors
 from generator.index import build_index, relation_signature, relations
 from generator.markdown import MARKDOWN_SETTINGS_VERSION, pygments_css
 from generator.model import Article
-from generator.output import OutputWriter, OutsideOutput, digest_of, output_lock, tree_key
+from generator.output import (
+    OutputWriter,
+    OutsideOutput,
+    WriteFailed,
+    digest_of,
+    output_lock,
+    tree_key,
+    trusted_manifest,
+)
 from generator.parse import read_articles
 from generator.records import diagnostic_from_record, diagnostic_record
 from generator.render import PageState, fingerprints, page_state, render_routes
@@ -80,7 +88,9 @@ def build(site: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
         clock.lap("config")
         paths, problems = find_sources(config.root, config.content_dir)
         stamp = _input_stamp(config, options, paths)
-        last = _last_build(cache, stamp, config)
+        # A problem find_sources() reports is outside the stamp (a refused link is not an input): a
+        # site with one is never "unchanged", or the second build would pass it over in silence.
+        last = _last_build(cache, stamp, config) if not problems else None
         if last is not None:  # nothing that goes into the site changed since the last build
             clock.lap("sources (unchanged)")
             return replace(last, seconds=clock.total(), timings=tuple(clock.laps))
@@ -102,7 +112,7 @@ def build(site: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
         templates = load_templates(config.root)
         ctx = Context(config, index, Links(config.links, config.base_url), BodyReader(cache.path))
         clock.lap("routes")
-        writer = OutputWriter(config.output_dir, cache)
+        writer = OutputWriter(config.output_dir, cache, config.root)
         previous = _previous_state(cache, config.output_dir)
         rendered, state = _write_pages(writer, templates, ctx, routes, jobs, options.progress, previous)
         clock.lap("render and write pages")
@@ -178,21 +188,29 @@ def _last_build(cache: BuildCache, stamp: str | None, config: SiteConfig) -> Bui
     saved = cache.get_value("last-build")
     if stamp is None or saved is None:
         return None
-    data = json.loads(saved)
     front = tree_key(config.output_dir)
-    if data["stamp"] != stamp or data["tree"] != front or front is None or cache.manifest(front) is None:
+    try:
+        data = json.loads(saved)
+        if data["stamp"] != stamp or data["tree"] != front or front is None:
+            return None
+        articles, pages = int(data["articles"]), int(data["pages"])
+        warnings = tuple(diagnostic_from_record(w) for w in data["warnings"])
+    except UNDECODABLE:
+        return None
+    # The folder's key does not change when a file deep inside it is edited or deleted by hand.
+    if trusted_manifest(cache, config.output_dir) is None:
         return None
     return BuildResult(
         config=config,
-        articles=data["articles"],
-        pages=data["pages"],
+        articles=articles,
+        pages=pages,
         parsed=0,
         bodies_rendered=0,
         pages_rendered=0,
         files_written=0,
         files_linked=0,
         seconds=0.0,
-        warnings=tuple(diagnostic_from_record(w) for w in data["warnings"]),
+        warnings=warnings,
     )
 
 
@@ -201,9 +219,12 @@ def _previous_state(cache: BuildCache, output_dir: Path) -> PageState | None:
     saved = cache.get_value("page-state")
     if saved is None:
         return None
-    data = json.loads(saved)
     front = tree_key(output_dir)
-    return PageState.from_json(data["state"]) if front is not None and data["tree"] == front else None
+    try:
+        data = json.loads(saved)
+        return PageState.from_json(data["state"]) if front is not None and data["tree"] == front else None
+    except UNDECODABLE:
+        return None
 
 
 def _known_relations(cache: BuildCache, signature: str) -> dict | None:
@@ -211,10 +232,13 @@ def _known_relations(cache: BuildCache, signature: str) -> dict | None:
     saved = cache.get_value("relations")
     if saved is None:
         return None
-    data = json.loads(saved)
-    if data["signature"] != signature:
+    try:
+        data = json.loads(saved)
+        if data["signature"] != signature:
+            return None
+        return {k: (prev, nxt, tuple(rel)) for k, (prev, nxt, rel) in data["relations"].items()}
+    except UNDECODABLE:
         return None
-    return {k: (prev, nxt, tuple(rel)) for k, (prev, nxt, rel) in data["relations"].items()}
 
 
 def _remember_build(
@@ -234,13 +258,22 @@ def _remember_build(
 
 @contextlib.contextmanager
 def _cache(config: SiteConfig, enabled: bool) -> Iterator[BuildCache]:
+    """The build cache, or a throw-away one. A failure of it (a full disk, a folder we may not write
+    to) is one message naming it, never a traceback; the output folder holds a whole build either
+    way (the old one, or the new one when the cache failed after the swap)."""
+    where = CACHE_DIR
     with contextlib.ExitStack() as stack:
-        scratch = (
-            None if enabled else Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dateline-")))
-        )
-        cache = open_cache(config.root, scratch)
-        stack.callback(cache.close)
-        yield cache
+        try:
+            cache = stack.enter_context(open_cache(config.root) if enabled else throwaway_cache(config.root))
+        except (OSError, sqlite3.Error) as exc:
+            message = f"cannot open the build cache: {getattr(exc, 'strerror', None) or exc}"
+            raise BuildFailed([Diagnostic(where, None, message)]) from None
+        where = rel(config.root, cache.path)
+        try:
+            yield cache
+        except sqlite3.Error as exc:
+            message = f"cannot use the build cache: {exc}"
+            raise BuildFailed([Diagnostic(where, None, message)]) from None
 
 
 def _stop_on_errors(problems: list[Diagnostic], strict: bool) -> None:
@@ -296,17 +329,19 @@ def _write_pages(
 
 
 def _write_assets(writer: OutputWriter, config: SiteConfig) -> None:
-    problems: list[Diagnostic] = []
+    theme_files, _ = _static_files(theme_dir() / "static")
+    site_files, problems = _static_files(config.templates_dir / "static", config.root)
+    static_files, static_problems = _static_files(config.static_dir, config.root)
+    problems += static_problems
+    raise_if_errors(problems)
     with _writing(problems):
         # The site's templates/static files override the default theme's of the same name.
-        theme_files = _static_files(theme_dir() / "static")
-        site_files = _static_files(config.templates_dir / "static")
         for name, path in sorted((theme_files | site_files).items()):
-            _put_file(writer, urls.asset(name), path)
+            problems += _put_file(writer, urls.asset(name), path, config.root)
         css = pygments_css().encode()
         writer.put(urls.asset("pygments.css"), digest_of(css), css)
-        for name, path in sorted(_static_files(config.static_dir).items()):
-            _put_file(writer, name, path)
+        for name, path in sorted(static_files.items()):
+            problems += _put_file(writer, name, path, config.root)
     raise_if_errors(problems)
 
 
@@ -371,11 +406,19 @@ def _last_change(route: Route) -> date | None:
     return None
 
 
-def _put_file(writer: OutputWriter, target: str, path: Path) -> None:
-    """Copy a static file, read only when its size or modification time changed."""
-    st = path.stat()
-    stamp = f"file:{st.st_size}:{st.st_mtime_ns}"
-    writer.put(target, stamp, None if writer.known(target, stamp) else path.read_bytes())
+def _put_file(writer: OutputWriter, target: str, path: Path, site_root: Path) -> list[Diagnostic]:
+    """Copy a static file, read only when its size or modification time changed.
+
+    A file that cannot be read is a problem of the site, named from the site folder, not a
+    failure to write the output."""
+    try:
+        st = path.stat()
+        stamp = f"file:{st.st_size}:{st.st_mtime_ns}"
+        data = None if writer.known(target, stamp) else path.read_bytes()
+    except OSError as exc:
+        return [Diagnostic(rel(site_root, path), None, f"cannot read: {exc.strerror or exc}")]
+    writer.put(target, stamp, data)
+    return []
 
 
 @contextlib.contextmanager
@@ -383,24 +426,44 @@ def _writing(problems: list[Diagnostic]) -> Iterator[None]:
     """Turn a failed write into a message: the live output folder is untouched either way."""
     try:
         yield
+    except WriteFailed as exc:  # the writer names the output file, not the twin's or a temporary one
+        problems.append(Diagnostic(exc.shown, None, exc.message))
     except OutsideOutput as exc:
         problems.append(Diagnostic(str(exc), None, "refusing to write outside the output folder"))
     except FileExistsError as exc:
         problems.append(Diagnostic("output", None, str(exc)))
     except OSError as exc:
-        where = rel(Path.cwd(), Path(exc.filename)) if exc.filename else "output"
+        where = str(exc.filename) if exc.filename else "output"
         problems.append(Diagnostic(where, None, f"cannot write the output: {exc.strerror or exc}"))
     raise_if_errors(problems)
 
 
-def _static_files(folder: Path) -> dict[str, Path]:
+def _static_files(folder: Path, site_root: Path | None = None) -> tuple[dict[str, Path], list[Diagnostic]]:
+    """The files under ``folder`` by their path in it, hidden ones left out.
+
+    With ``site_root``, a file whose real path is outside the site folder (a symbolic link, or
+    ``folder`` itself a link) is refused, as content/ refuses links leading out of it: building
+    someone else's site must not publish the builder's own files. Links within the site work.
+    """
+    files: dict[str, Path] = {}
+    problems: list[Diagnostic] = []
     if not folder.is_dir():
-        return {}
-    return {
-        p.relative_to(folder).as_posix(): p
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    }
+        return files, problems
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if not path.is_file() or any(part.startswith(".") for part in name.split("/")):
+            continue
+        if site_root is not None:
+            try:
+                inside = path.resolve().is_relative_to(site_root)
+            except (RuntimeError, OSError):  # a link that loops: is_file() was true a moment ago
+                inside = False
+            if not inside:
+                where = rel(site_root, path)
+                problems.append(Diagnostic(where, None, "symbolic link to a file outside the site folder"))
+                continue
+        files[name] = path
+    return files, problems
 
 
 @contextlib.contextmanager

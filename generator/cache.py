@@ -7,15 +7,25 @@ hash of what produced it, so a stale entry is never found, only a missing one.
 
 The cache is never trusted blindly: a file that is not a SQLite database, is
 truncated, fails its integrity check or was written by another schema is
-deleted and made anew. Deleting ``.dateline/`` changes nothing but speed.
+deleted and made anew, and a single record that does not decode is treated
+as missing. Deleting ``.dateline/`` changes nothing but speed.
+
+A ``--no-cache`` build uses a throw-away cache in ``.dateline/scratch-*``,
+locked while the build runs; one left by a killed build is removed by the
+next build of the site.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
 import os
+import shutil
 import sqlite3
+import tempfile
+import time
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -28,16 +38,22 @@ log = logging.getLogger(__name__)
 
 CACHE_DIR = ".dateline"
 CACHE_FILE = "cache.sqlite"
-SCHEMA = f"dateline-cache-6/{__version__}"  # bump when a record changes shape
+SCHEMA = f"dateline-cache-7/{__version__}"  # bump when a record changes shape
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, digest TEXT);
 CREATE TABLE IF NOT EXISTS articles (
     path TEXT, digest TEXT, settings TEXT, record TEXT NOT NULL, PRIMARY KEY (path, digest, settings));
 CREATE TABLE IF NOT EXISTS bodies (
-    key TEXT PRIMARY KEY, html BLOB, summary TEXT, text BLOB, toc TEXT, terms BLOB);
+    key TEXT PRIMARY KEY, html BLOB, summary TEXT, text BLOB, toc TEXT, checksum INTEGER, terms BLOB);
 CREATE TABLE IF NOT EXISTS trees (tree TEXT PRIMARY KEY, manifest BLOB NOT NULL);
 """
+SCRATCH_PREFIX = "scratch-"
+_STALE_SECONDS = 60  # a scratch folder younger than this may belong to a build that has not locked it yet
+
+# What decoding a record that holds garbage can raise: such a record is treated as missing.
+UNDECODABLE = (zlib.error, UnicodeDecodeError, ValueError, KeyError, TypeError, IndexError)
+Manifest = dict[str, tuple[str, str]]  # output path -> (fingerprint, digest)
 
 
 @dataclass(frozen=True)
@@ -101,8 +117,21 @@ class BuildCache:
     # -- articles read from front matter -------------------------------------------------------------
 
     def article_records(self, settings: str) -> dict[tuple[str, str], dict]:
+        """Records by (path, digest); one that does not decode is left out, so its file is read again."""
         rows = self.db.execute("SELECT path, digest, record FROM articles WHERE settings = ?", (settings,))
-        return {(path, digest): json.loads(record) for path, digest, record in rows}
+        records: dict[tuple[str, str], dict] = {}
+        for path, digest, text in rows:
+            try:
+                record = json.loads(text)
+            except UNDECODABLE:
+                continue
+            if (
+                isinstance(record, dict)
+                and isinstance(record.get("article"), dict | None)
+                and isinstance(record.get("diagnostics"), list)
+            ):
+                records[(path, digest)] = record
+        return records
 
     def put_article_records(
         self, settings: str, records: Iterable[tuple[str, str, dict]], keep: Iterable[tuple[str, str]]
@@ -127,7 +156,21 @@ class BuildCache:
     # -- rendered bodies -----------------------------------------------------------------------------
 
     def body_keys(self) -> set[str]:
-        return {key for (key,) in self.db.execute("SELECT key FROM bodies")}
+        """Keys of the bodies stored whole: a damaged one is missing, so its article is rendered again.
+
+        The parse stage trusts this set and nothing after it could render a body again, so each row
+        is checked here, by a checksum (a tenth of the cost of decompressing every body).
+        """
+        keys = set()
+        rows = self.db.execute("SELECT key, html, summary, text, toc, checksum, terms FROM bodies")
+        for key, html, summary, text, toc, checksum, terms in rows:
+            try:
+                whole = _checksum(html, summary, text, toc, terms) == checksum
+            except (TypeError, AttributeError):  # a field of the wrong type
+                whole = False
+            if whole:
+                keys.add(key)
+        return keys
 
     def body(self, key: str) -> RenderedBody:
         row = self.db.execute("SELECT html, summary, text, toc FROM bodies WHERE key = ?", (key,)).fetchone()
@@ -144,50 +187,50 @@ class BuildCache:
     def put_bodies(self, bodies: Iterable[tuple[str, RenderedBody]]) -> None:
         with self.db:
             self.db.executemany(
-                "INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    (
-                        key,
-                        zlib.compress(b.html.encode(), 1),
-                        b.summary,
-                        zlib.compress(b.text.encode(), 1),
-                        json.dumps(b.toc),
-                        zlib.compress(b.terms.encode(), 1),
-                    )
-                    for key, b in bodies
-                ),
+                "INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?, ?, ?, ?)", map(_body_row, bodies)
             )
 
     def body_terms(self, key: str) -> str | None:
         """The search terms of a cached body (see search.body_terms), or None."""
         row = self.db.execute("SELECT terms FROM bodies WHERE key = ?", (key,)).fetchone()
-        return zlib.decompress(row[0]).decode() if row else None
+        try:
+            return zlib.decompress(row[0]).decode() if row else None
+        except UNDECODABLE:
+            return None
 
     def prune_bodies(self, keep: set[str]) -> None:
-        stale = self.body_keys() - keep
+        stale = {key for (key,) in self.db.execute("SELECT key FROM bodies")} - keep
         with self.db:
             self.db.executemany("DELETE FROM bodies WHERE key = ?", ((k,) for k in stale))
 
     # -- output folders ------------------------------------------------------------------------------
 
-    def manifest(self, tree: str) -> dict[str, tuple[str, str]] | None:
-        """path -> (fingerprint, digest) of every file of an output folder, or None if unknown."""
+    def manifest(self, tree: str) -> tuple[Manifest, str] | None:
+        """path -> (fingerprint, digest) of every file of an output folder, with the stamp of their
+        stats when recorded; None if unknown (or if the record does not decode)."""
         row = self.db.execute("SELECT manifest FROM trees WHERE tree = ?", (tree,)).fetchone()
         if row is None:
             return None
-        return {path: (fp, digest) for path, fp, digest in json.loads(zlib.decompress(row[0]))}
+        try:
+            data = json.loads(zlib.decompress(row[0]))
+            files = {path: (fp, digest) for path, fp, digest in data["files"]}
+        except UNDECODABLE:
+            return None
+        stamp = data.get("stamp")
+        return (files, stamp) if isinstance(stamp, str) else None
 
     def rename_manifest(self, old: str, new: str) -> None:
         """A folder's key changed (it was touched) but not its files: keep its manifest under the new key."""
         with self.db:
             self.db.execute("UPDATE OR REPLACE trees SET tree = ? WHERE tree = ?", (new, old))
 
-    def put_manifest(self, tree: str, manifest: dict[str, tuple[str, str]] | None) -> None:
+    def put_manifest(self, tree: str, manifest: Manifest | None, stamp: str = "") -> None:
         with self.db:
             if manifest is None:
                 self.db.execute("DELETE FROM trees WHERE tree = ?", (tree,))
                 return
-            data = json.dumps(sorted((p, fp, d) for p, (fp, d) in manifest.items())).encode()
+            files = sorted((p, fp, d) for p, (fp, d) in manifest.items())
+            data = json.dumps({"stamp": stamp, "files": files}).encode()
             self.db.execute("INSERT OR REPLACE INTO trees VALUES (?, ?)", (tree, zlib.compress(data, 1)))
 
 
@@ -220,12 +263,65 @@ class BodyReader:
 
 
 def open_cache(site_root: Path, scratch: Path | None = None) -> BuildCache:
-    """The site's cache; with ``scratch``, a throw-away cache in that folder (``--no-cache``)."""
+    """The site's cache; with ``scratch``, a throw-away cache in that folder."""
     if scratch is not None:
         return BuildCache(scratch / CACHE_FILE)
+    return BuildCache(_cache_folder(site_root) / CACHE_FILE)
+
+
+@contextlib.contextmanager
+def throwaway_cache(site_root: Path) -> Iterator[BuildCache]:
+    """A cache for one ``--no-cache`` build, removed afterwards.
+
+    It lives in ``.dateline/`` rather than the system's temporary folder so that one left by a
+    killed build is found and removed by the next build of the site (see _remove_stale_scratch).
+    """
+    try:
+        parent = _cache_folder(site_root)
+    except OSError:  # a site folder we may not write to: the build can still run from elsewhere
+        parent = Path(tempfile.gettempdir())
+    scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=parent))
+    try:
+        handle = os.open(scratch, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)  # tells other builds this folder is in use
+            with BuildCache(scratch / CACHE_FILE) as cache:
+                yield cache
+        finally:
+            os.close(handle)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _cache_folder(site_root: Path) -> Path:
+    """``.dateline/``, made if need be, with what killed ``--no-cache`` builds left in it removed."""
     folder = site_root / CACHE_DIR
+    if not folder.is_dir() and (folder.is_symlink() or folder.exists()):
+        # The name is Dateline's own: a file or a broken link there is in the way, not the user's work.
+        log.warning("%s is not a folder; replacing it with a new build cache", folder)
+        folder.unlink()
     folder.mkdir(exist_ok=True)
-    return BuildCache(folder / CACHE_FILE)
+    _remove_stale_scratch(folder)
+    return folder
+
+
+def _remove_stale_scratch(folder: Path) -> None:
+    """Remove scratch caches that no running build holds (their build was killed)."""
+    for scratch in folder.glob(f"{SCRATCH_PREFIX}*"):
+        try:
+            if time.time() - scratch.lstat().st_mtime < _STALE_SECONDS or scratch.is_symlink():
+                continue
+            handle = os.open(scratch, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # locked: a build is using it
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+        finally:
+            os.close(handle)
 
 
 def _open(path: Path) -> sqlite3.Connection:
@@ -238,7 +334,10 @@ def _open(path: Path) -> sqlite3.Connection:
     except sqlite3.DatabaseError as exc:
         log.warning("build cache %s is damaged (%s); starting a new one", path, exc)
     for leftover in _files_of(path):
-        leftover.unlink(missing_ok=True)
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover)  # a folder where the cache belongs: the name is Dateline's own
+        else:
+            leftover.unlink(missing_ok=True)
     return _connect(str(path))
 
 
@@ -251,6 +350,18 @@ def _connect(where: str) -> sqlite3.Connection:
         with db:
             db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA,))
     return db
+
+
+def _body_row(item: tuple[str, RenderedBody]) -> tuple[str, bytes, str, bytes, str, int, bytes]:
+    key, body = item
+    html, text = zlib.compress(body.html.encode(), 1), zlib.compress(body.text.encode(), 1)
+    toc, terms = json.dumps(body.toc), zlib.compress(body.terms.encode(), 1)
+    return key, html, body.summary, text, toc, _checksum(html, body.summary, text, toc, terms), terms
+
+
+def _checksum(html: bytes, summary: str, text: bytes, toc: str, terms: bytes) -> int:
+    check = zlib.crc32(toc.encode(), zlib.crc32(text, zlib.crc32(summary.encode(), zlib.crc32(html))))
+    return zlib.crc32(terms, check)
 
 
 def _schema(db: sqlite3.Connection) -> str | None:

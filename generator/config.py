@@ -6,6 +6,7 @@ an unknown key is an error with a did-you-mean, as in MkDocs and Zola.
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import re
 import tomllib
@@ -16,7 +17,7 @@ from urllib.parse import urlsplit
 
 from slugify import slugify
 
-from generator.errors import ConfigError, Diagnostic
+from generator.errors import ConfigError, Diagnostic, not_utf8
 from generator.model import Topic
 
 CONFIG_NAME = "site.toml"
@@ -106,13 +107,12 @@ def load_config(root: Path, *, output: Path | None = None, links: LinkMode | Non
         raise ConfigError([Diagnostic(CONFIG_NAME, None, f"no {CONFIG_NAME} in {root}")]) from None
     except OSError as exc:
         raise ConfigError([Diagnostic(CONFIG_NAME, None, f"cannot read: {exc.strerror or exc}")]) from None
+    # The byte order mark goes first so that a decoding error's offset indexes the bytes decoded.
+    raw = raw.removeprefix(codecs.BOM_UTF8)
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        # Worded as for articles (sources.read_source): the line, the byte, and what to do.
-        line = raw[: exc.start].count(b"\n") + 1
-        message = f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
-        raise ConfigError([Diagnostic(CONFIG_NAME, line, message)]) from None
+        raise ConfigError([Diagnostic(CONFIG_NAME, *not_utf8(raw, exc))]) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -294,8 +294,10 @@ def check_output_dir(root: Path, out_dir: Path) -> str | None:
 
 
 def _line_of(text: str, key: str) -> int | None:
-    """The line where ``key`` is set, found by text since tomllib keeps no positions."""
-    pattern = re.escape(key) if key.startswith("[") else rf"{re.escape(key)}\s*="
+    """The line where ``key`` is set, found by text since tomllib keeps no positions: ``key =``,
+    a dotted ``key.sub =`` or a ``[key]`` table header."""
+    name = re.escape(key)
+    pattern = name if key.startswith("[") else rf"(?:{name}\s*[=.]|\[\[?\s*{name}\s*[].])"
     for number, line in enumerate(text.splitlines(), start=1):
         if re.match(rf"\s*{pattern}", line):
             return number

@@ -66,6 +66,28 @@ class ConfigError(BuildFailed):
     pass
 
 
+# Long enough for any real title, URL or country name; a value longer than this is a mistake
+# (a pasted paragraph) and quoting all of it would bury the message.
+QUOTE_LIMIT = 80
+
+
+def shown(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """``text`` made safe for a one-line message: cut to ``limit`` characters, and characters that
+    print nothing or act on the terminal (NUL, ESC, newlines, bidi controls) escaped as ``\\xNN``."""
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def not_utf8(data: bytes, exc: UnicodeDecodeError) -> tuple[int, str]:
+    """The line and message for ``data`` that failed to decode as UTF-8 with ``exc``.
+
+    ``exc`` must come from decoding ``data`` itself (a byte order mark stripped first), so that its
+    offset indexes ``data``; lines end as the decoder splits them, at CR, LF or CRLF."""
+    before = data[: exc.start].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return before.count(b"\n") + 1, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8"
+
+
 def _sort_key(d: Diagnostic) -> tuple[str, int, str]:
     return (d.path, d.line or 0, d.message)
 

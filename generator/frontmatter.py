@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -25,14 +26,16 @@ from slugify import slugify
 
 from generator.config import SiteConfig, toml_syntax_problem
 from generator.countries import resolve_country, suggest_country
-from generator.errors import Diagnostic
+from generator.errors import Diagnostic, shown
 from generator.model import Country, Credit, Source, Tag, Topic
 from generator.urls import RESERVED_SLUGS
 
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+# Windows refuses these as file and folder names in any case and with any extension ("con.html"),
+# superscript digits included, so an output holding one cannot be copied to a Windows disk or USB stick.
 _WINDOWS_NAMES = frozenset(
-    {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
+    {"con", "prn", "aux", "nul"} | {f"com{i}" for i in "0123456789¹²³"} | {f"lpt{i}" for i in "0123456789¹²³"}
 )
 _SLUG_RE = re.compile(r"[^\W_](?:[\w-]*[^\W_])?")
 _LANG_RE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
@@ -132,8 +135,13 @@ def _yaml_fields(path: str, block: str) -> dict[str, _Field]:
     except yaml.MarkedYAMLError as exc:
         line, message = _yaml_problem(exc, block)
         raise _Problems([Diagnostic(path, line, f"YAML syntax error: {message}")]) from None
+    except yaml.reader.ReaderError as exc:
+        line, message = _yaml_character_problem(exc, block)
+        raise _Problems([Diagnostic(path, line, message)]) from None
     except yaml.YAMLError as exc:
-        raise _Problems([Diagnostic(path, 1, f"YAML error: {exc}")]) from None
+        raise _Problems(
+            [Diagnostic(path, 1, f"YAML error: {shown(' '.join(str(exc).split()), 200)}")]
+        ) from None
     if root is None:
         return {}
     if not isinstance(root, yaml.MappingNode):
@@ -198,6 +206,18 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, block: str) -> tuple[int, str]:
             message = f'a value cannot start with "{char}": put the whole value in quotes'
     # Marks count from 0 in the block, which starts on the file's second line.
     return (mark.line + 2 if mark else 1), message
+
+
+def _yaml_character_problem(exc: yaml.reader.ReaderError, block: str) -> tuple[int, str]:
+    """The file line and message for a character YAML refuses outright (NUL, ESC, U+FFFE).
+
+    PyYAML's text spans two lines, and its position counts UTF-8 bytes with libyaml but characters
+    without it, so the line is found from the character itself."""
+    char = chr(exc.character) if isinstance(exc.character, int) else str(exc.character)
+    index = block.find(char)
+    line = block[:index].count("\n") + 2 if index >= 0 else 1
+    kind = "a control character" if unicodedata.category(char) == "Cc" else "the character"
+    return line, f"{kind} (U+{ord(char):04X}) is not allowed in front matter: remove it"
 
 
 class _AliasError(ValueError):
@@ -431,9 +451,15 @@ class _Validator:
             # Turkish "İ" lower-cases to "i" plus a combining dot, which slugify turns into a
             # hyphen ("i-stanbul"); as "I" it gives "istanbul", the same tag as "Istanbul".
             slug = slugify(value.replace("İ", "I"), allow_unicode=True, max_length=MAX_SLUG)
+            line = field.item_lines[i] if field and i < len(field.item_lines) else None
             if not slug:
-                line = field.item_lines[i] if field and i < len(field.item_lines) else None
                 self.error("tags", f'tag "{value}" has no letters or digits', line)
+            elif _is_windows_reserved(slug):
+                self.error(
+                    "tags",
+                    f'tag "{value}" makes the folder tags/{slug}/, a name Windows reserves: spell it another way',
+                    line,
+                )
             elif slug not in found:
                 found[slug] = Tag(slug=slug, label=value)
         return tuple(found.values())
@@ -452,6 +478,11 @@ class _Validator:
             made = slugify(title or "", max_length=80, word_boundary=True)
             if title and not made:
                 self.error("title", "cannot make a URL slug from this title: set slug: in the front matter")
+            if _is_windows_reserved(made):
+                self.error(
+                    "title",
+                    f'makes the URL slug "{made}", a name Windows reserves: set slug: in the front matter',
+                )
             return made
         problem = _slug_problem(explicit)
         if problem:
@@ -464,9 +495,15 @@ def _slug_problem(slug: str) -> str | None:
         return f"longer than {MAX_SLUG} characters"
     if not _SLUG_RE.fullmatch(slug):
         return f'"{slug}" may hold only letters, digits and "-" (no "/", ".", spaces or other marks)'
-    if slug.lower() in _WINDOWS_NAMES or slug.lower() in RESERVED_SLUGS:
+    if _is_windows_reserved(slug) or slug.lower() in RESERVED_SLUGS:
         return f'"{slug}" is a reserved name'
     return None
+
+
+def _is_windows_reserved(name: str) -> bool:
+    """Whether Windows refuses ``name``: it ignores trailing dots and spaces, and what follows a dot."""
+    stem = name.rstrip(". ").split(".", 1)[0].rstrip(" ")
+    return stem.lower() in _WINDOWS_NAMES
 
 
 def _parse_moment(text: str) -> tuple[datetime, bool] | None:

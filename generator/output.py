@@ -10,8 +10,10 @@ Files are never changed in place: a new version is written beside and
 renamed over the old, and an unchanged file is hard-linked from the live
 folder, so it keeps its modification time and upload tools see only real
 changes. What each folder holds is remembered in the build cache, keyed by
-the folder's inode and modification time, so a folder changed behind
-Dateline's back is not trusted.
+the folder's inode and modification time, with a stamp of the stat of every
+file and sub-folder in it, so a folder changed behind Dateline's back (a file
+edited, added or deleted by hand) is not trusted: its files are compared by
+their bytes and rewritten where they differ.
 """
 
 from __future__ import annotations
@@ -23,17 +25,29 @@ import fcntl
 import hashlib
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from generator.cache import BuildCache
+from generator.cache import BuildCache, Manifest
 
 BACK_SUFFIX = ".dateline-back"
-Manifest = dict[str, tuple[str, str]]  # output path -> (fingerprint, digest)
 
 
 class OutsideOutput(Exception):
     """A path that would land outside the output folder."""
+
+
+class WriteFailed(Exception):
+    """The system refused a change to the output (disk full, permissions, a busy folder).
+
+    ``shown`` names the file as readers of the output folder will see it, never the hidden twin
+    or a temporary file, and as messages show paths: from the site folder.
+    """
+
+    def __init__(self, shown: str, action: str, error: OSError) -> None:
+        self.shown = shown
+        self.message = f"cannot {action}: {error.strerror or error}"
+        super().__init__(f"{shown}: {self.message}")
 
 
 def digest_of(data: bytes) -> str:
@@ -48,18 +62,55 @@ def tree_key(folder: Path) -> str | None:
     return f"{st.st_dev}:{st.st_ino}:{st.st_mtime_ns}"
 
 
+def trusted_manifest(cache: BuildCache, folder: Path) -> Manifest | None:
+    """What the cache says ``folder`` holds, or None when unknown or changed since it was recorded."""
+    key = tree_key(folder)
+    found = cache.manifest(key) if key is not None else None
+    if found is None:
+        return None
+    manifest, stamp = found
+    return manifest if stamp and stamp == files_stamp(folder, manifest) else None
+
+
+def files_stamp(folder: Path, paths: Iterable[str]) -> str | None:
+    """A hash of the stat of each of ``paths`` in ``folder`` and of the sub-folders holding them.
+
+    The folder's own key (tree_key) only changes when an entry at its top changes. A file edited
+    in place changes its own size or modification time; one added, removed or renamed deeper
+    down changes its folder's modification time. None when a file is gone.
+    """
+    h = hashlib.blake2b(digest_size=20)
+    base = os.fspath(folder)
+    folders: set[str] = set()
+    try:
+        for rel in sorted(paths):
+            st = os.lstat(os.path.join(base, rel))
+            h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\n".encode())
+            parent = rel.rpartition("/")[0]
+            while parent and parent not in folders:
+                folders.add(parent)
+                parent = parent.rpartition("/")[0]
+        for rel in sorted(folders):
+            st = os.lstat(os.path.join(base, rel))
+            h.update(f"{rel}/\0{st.st_mtime_ns}\0{st.st_ino}\n".encode())
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
 class OutputWriter:
     """Brings the twin folder to the new build, then swaps it in with :meth:`commit`."""
 
-    def __init__(self, output_dir: Path, cache: BuildCache) -> None:
+    def __init__(self, output_dir: Path, cache: BuildCache, site_root: Path | None = None) -> None:
         self.front = output_dir
         self.back = self.twin_of(output_dir)
         self.cache = cache
-        front_key = tree_key(self.front)
-        self.front_manifest = cache.manifest(front_key) if front_key else None
+        self.site_root = site_root if site_root is not None else output_dir.parent  # messages start there
+        self.front_manifest = trusted_manifest(cache, self.front)
         self.front_real = self.front.resolve() if self.front.exists() else None
-        back_key = tree_key(self.back)
-        self.back_manifest = cache.manifest(back_key) if back_key else None
+        # Checked too: it shares files with the live folder (hard links), so an edit in place there
+        # is an edit here, and a file deleted from it would be missing after the swap.
+        self.back_manifest = trusted_manifest(cache, self.back)
         self.desired: Manifest = {}
         self.written = 0
         self.linked = 0
@@ -104,10 +155,13 @@ class OutputWriter:
             return
         if self._twin_has(rel, digest, data):
             return
-        self._start()
-        target = self._target(rel)
-        self._make_parent(target)
-        _replace(target, lambda temp: temp.write_bytes(data))
+        try:
+            self._start()
+            target = self._target(rel)
+            self._make_parent(target)
+            _replace(target, lambda temp: temp.write_bytes(data))
+        except OSError as exc:
+            raise self._failed(rel, "write the output", exc) from exc
         self.written += 1
 
     def unchanged(self) -> bool:
@@ -122,25 +176,37 @@ class OutputWriter:
             if self.desired != self.front_manifest:
                 self._remember(self.front, self.desired)  # same bytes, new fingerprints
             return
-        self._start()
+        try:
+            self._start()
+        except OSError as exc:
+            raise self._failed("", "prepare the new build", exc) from exc
         for rel in self._as_live:
             digest = self.desired[rel][1]
             if not self._twin_has(rel, digest, None):
-                target = self._target(rel)
-                self._make_parent(target)
-                _replace(target, lambda temp, rel=rel: os.link(self.front / rel, temp))
+                try:
+                    target = self._target(rel)
+                    self._make_parent(target)
+                    _replace(target, lambda temp, rel=rel: os.link(self.front / rel, temp))
+                except OSError as exc:
+                    raise self._failed(rel, "write the output", exc) from exc
                 self.linked += 1
         self._remove_extras()
         old_front_key = tree_key(self.front) if self.front_manifest is not None else None
-        if self.front.exists():
-            _exchange(self.back, self.front)
-        else:
-            os.rename(self.back, self.front)
+        try:
+            if self.front.exists():
+                _exchange(self.back, self.front)
+            else:
+                os.rename(self.back, self.front)
+        except OSError as exc:
+            raise self._failed("", "swap the new build in", exc) from exc
         self._remember(self.front, self.desired)
         if old_front_key is not None and self.back.exists():
             # The old live folder is now the twin; its files are as recorded, only its key moves.
             os.utime(self.back)
             self.cache.rename_manifest(old_front_key, tree_key(self.back))  # type: ignore[arg-type]
+
+    def _failed(self, rel: str, action: str, error: OSError) -> WriteFailed:
+        return WriteFailed(_shown(self.front / rel if rel else self.front, self.site_root), action, error)
 
     def _twin_has(self, rel: str, digest: str, data: bytes | None) -> bool:
         if self.back_manifest is not None:
@@ -188,11 +254,15 @@ class OutputWriter:
         folders: set[Path] = set()
         for rel in sorted(present - set(self.desired)):
             path = self.back / rel
-            with contextlib.suppress(FileNotFoundError):
+            try:
                 if path.is_dir() and not path.is_symlink():
                     shutil.rmtree(path)
                 else:
                     path.unlink()
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                raise self._failed(rel, "remove an old file of the output", exc) from exc
             folders.update(p for p in path.parents if p != self.back and self.back in p.parents)
         for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
             with contextlib.suppress(OSError):
@@ -204,8 +274,18 @@ class OutputWriter:
             # cache (or a --no-cache build) recorded for it earlier is never found again.
             os.utime(folder)
         key = tree_key(folder)
-        if key is not None:
-            self.cache.put_manifest(key, manifest)
+        if key is None:
+            return
+        stamp = files_stamp(folder, manifest) if manifest is not None else None
+        # Without a stamp nothing proves later that the folder still holds these files: forget it.
+        self.cache.put_manifest(key, manifest if stamp else None, stamp or "")
+
+
+def _shown(path: Path, site_root: Path) -> str:
+    """``path`` from the site folder, as messages show paths, when it is inside the site folder or
+    beside it (``../out/index.html``); a path further away reads better whole."""
+    relative = Path(os.path.relpath(path, site_root))
+    return path.as_posix() if relative.parts[:2] == ("..", "..") else relative.as_posix()
 
 
 def _check_relative(rel: str) -> None:

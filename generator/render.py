@@ -22,7 +22,9 @@ from generator.routes import Route
 from generator.templates import TemplateSet
 from generator.workers import parallel_map, state
 
-_RENDER_ERRORS = (jinja2.TemplateError, RecursionError, TypeError, AttributeError, ValueError, KeyError)
+# Errors that are the templates' whatever their traceback; any other exception is theirs when it was
+# raised while running template code (a template can compute 1 // 0 or index past a list's end).
+_TEMPLATE_ERRORS = (jinja2.TemplateError, RecursionError)
 
 
 def render_route(templates: TemplateSet, ctx: Context, route: Route) -> bytes:
@@ -143,5 +145,7 @@ def _render_one(number: int) -> bytes | Diagnostic:
     route: Route = state("routes")[number]
     try:
         return render_route(templates, state("ctx"), route)
-    except _RENDER_ERRORS as exc:
-        return templates.diagnostic(exc, route.template)
+    except Exception as exc:
+        if isinstance(exc, _TEMPLATE_ERRORS) or templates.raised_in_template(exc):
+            return templates.diagnostic(exc, route.template)
+        raise  # Dateline's own bug: its traceback is what a report needs

@@ -10,7 +10,7 @@ import os
 import stat
 from pathlib import Path
 
-from generator.errors import Diagnostic
+from generator.errors import Diagnostic, not_utf8
 from generator.model import Source
 
 ARTICLE_SUFFIXES = (".md", ".markdown")
@@ -82,12 +82,7 @@ def read_source(root: Path, path: Path) -> Source | Diagnostic:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        before = data[: exc.start].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        return Diagnostic(
-            name,
-            before.count(b"\n") + 1,
-            f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
-        )
+        return Diagnostic(name, *not_utf8(data, exc))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return Source(path=name, text=text, digest=hashlib.sha256(raw).hexdigest())
 

@@ -9,16 +9,49 @@ from __future__ import annotations
 import hashlib
 import re
 import traceback
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
-from jinja2 import meta, nodes
+from jinja2 import nodes
+from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
-from generator.errors import Diagnostic
+from generator.errors import Diagnostic, not_utf8
 
 THEME_NAME = "<default theme>"
+
+
+class TemplateProblem(jinja2.TemplateError):
+    """A template that cannot be used, located in the file that is wrong (a TemplateError, so code
+    that handles Jinja's errors handles it too)."""
+
+    def __init__(self, message: str, filename: str, lineno: int | None) -> None:
+        super().__init__(message)
+        self.filename, self.lineno = filename, lineno
+
+
+class _Loader(jinja2.FileSystemLoader):
+    """Jinja's file loader, with a file that is not UTF-8 reported at its line, not as a traceback."""
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError:
+            for folder in self.searchpath:
+                path = Path(folder, *split_template_path(template))
+                if path.is_file():
+                    data = path.read_bytes()
+                    try:
+                        data.decode(self.encoding)
+                    except UnicodeDecodeError as exc:
+                        line, message = not_utf8(data, exc)
+                        raise TemplateProblem(message, str(path), line) from None
+                    break
+            raise
 
 
 def theme_dir() -> Path:
@@ -53,55 +86,102 @@ class TemplateSet:
             return "no template"  # feeds are written by code
         if name not in self._digests:
             h = hashlib.sha256()
-            for part in sorted(self._closure(name)):
-                source, _filename, _uptodate = self.env.loader.get_source(self.env, part)  # type: ignore[union-attr]
+            for part, source in sorted(self._closure(name).items()):
                 h.update(f"{part}\0{source}\0".encode())
             self._digests[name] = h.hexdigest()
         return self._digests[name]
 
-    def _closure(self, name: str) -> set[str]:
-        seen: set[str] = set()
-        todo = [name]
+    def _closure(self, name: str) -> dict[str, str]:
+        """The source of ``name`` and of every template it uses, by name; a missing one that must
+        exist raises, located at the line that names it."""
+        sources: dict[str, str] = {}
+        missing: set[str] = set()  # names that may be missing and are
+        # (template, where it is named: file and line, or None; whether it may be missing)
+        todo: list[tuple[str, tuple[str, int] | None, bool]] = [(name, None, False)]
         while todo:
-            current = todo.pop()
-            if current in seen:
+            current, named_at, optional = todo.pop()
+            if current in sources or (optional and current in missing):
                 continue
-            seen.add(current)
-            source, filename, _ = self.env.loader.get_source(self.env, current)  # type: ignore[union-attr]
+            try:
+                source, filename, _ = self.env.loader.get_source(self.env, current)  # type: ignore[union-attr]
+            except jinja2.TemplateNotFound:
+                if optional:
+                    missing.add(current)
+                    continue
+                if named_at is None:
+                    raise
+                raise TemplateProblem(f"template not found: {current}", *named_at) from None
+            sources[current] = source
             tree = self.env.parse(source, current, filename)
             for used in {node.name for node in tree.find_all(nodes.Name)}:  # card_html() renders card.html
                 memo = self.env.globals.get(used)
                 if isinstance(memo, _MacroMemo):
-                    todo.append(memo.template)
-            for ref in meta.find_referenced_templates(tree):
-                # A name computed at render time could be any template: depend on all of them.
-                todo.extend(
-                    self.env.list_templates(extensions=["html", "xml", "txt"]) if ref is None else [ref]
-                )
-        return seen
+                    todo.append((memo.template, None, False))
+            for ref, line, may_miss in _references(tree):
+                if ref is None:  # computed at render time, so it could be any template: depend on all
+                    todo.extend(
+                        (t, None, True) for t in self.env.list_templates(extensions=["html", "xml", "txt"])
+                    )
+                else:
+                    todo.append((ref, (filename or current, line), may_miss))
+        return sources
 
     def diagnostic(self, exc: BaseException, template: str) -> Diagnostic:
         """A located message for an error raised while loading or rendering ``template``."""
         if isinstance(exc, jinja2.TemplateSyntaxError):
             return Diagnostic(self.where(exc.filename), exc.lineno, f"template syntax error: {exc.message}")
-        if isinstance(exc, jinja2.TemplateNotFound):
-            return Diagnostic("templates", None, f"template not found: {exc.name}")
+        if isinstance(exc, TemplateProblem):
+            return Diagnostic(self.where(exc.filename), exc.lineno, str(exc.message))
         if isinstance(exc, RecursionError):
             return Diagnostic(
                 self.where(self._origin(exc, template)[0]), None, "templates include each other forever"
             )
         filename, line = self._origin(exc, template)
+        if isinstance(exc, jinja2.TemplateNotFound):  # a name computed at render time
+            return Diagnostic(self.where(filename), line, f"template not found: {exc.name}")
         if isinstance(exc, jinja2.UndefinedError):
             return Diagnostic(self.where(filename), line, f"undefined variable: {_plain_undefined(str(exc))}")
         return Diagnostic(self.where(filename), line, f"{type(exc).__name__}: {exc}")
 
+    def raised_in_template(self, exc: BaseException) -> bool:
+        """Whether ``exc`` came from running template code, rather than from Dateline's own."""
+        return self._template_frame(exc) is not None
+
     def _origin(self, exc: BaseException, template: str) -> tuple[str | None, int | None]:
         """The innermost template frame of the traceback; Jinja maps its lines to the template."""
+        return self._template_frame(exc) or (self._file_of(template), None)
+
+    def _template_frame(self, exc: BaseException) -> tuple[str, int | None] | None:
         folders = [str(f.resolve()) for f in self.folders]
         for frame in reversed(traceback.extract_tb(exc.__traceback__)):
             if any(str(Path(frame.filename).resolve()).startswith(f) for f in folders):
                 return frame.filename, frame.lineno
-        return template, None
+        return None
+
+    def _file_of(self, template: str) -> str | None:
+        """The file a template name stands for, as the loader finds it."""
+        for folder in self.folders:
+            if template and (folder / template).is_file():
+                return str(folder / template)
+        return None
+
+
+def _references(ast: nodes.Template) -> Iterator[tuple[str | None, int, bool]]:
+    """Each template that ``ast`` extends, includes or imports: its name (None when computed at
+    render time), the line naming it, and whether it may be missing (``ignore missing``, or one of a
+    list of which the first that exists is used)."""
+    for node in ast.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
+        target = node.template
+        optional = bool(getattr(node, "ignore_missing", False))
+        if isinstance(target, nodes.Const) and isinstance(target.value, str):
+            yield target.value, node.lineno, optional
+        elif isinstance(target, (nodes.Tuple, nodes.List)) and all(
+            isinstance(item, nodes.Const) and isinstance(item.value, str) for item in target.items
+        ):
+            for item in target.items:
+                yield item.value, node.lineno, True  # type: ignore[attr-defined]
+        else:
+            yield None, node.lineno, True
 
 
 def _plain_undefined(message: str) -> str:
@@ -116,7 +196,7 @@ def _plain_undefined(message: str) -> str:
 def load_templates(site_root: Path) -> TemplateSet:
     folders = tuple(d for d in (site_root / "templates", theme_dir()) if d.is_dir())
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(f) for f in folders]),
+        loader=_Loader([str(f) for f in folders]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -273,14 +273,6 @@ def test_yaml_11_values_are_kept_as_written(tmp_path: Path) -> None:
 WINDOWS_RESERVED = re.compile(r"(?i)(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: generator/frontmatter.py _Validator.slug() checks Windows' reserved names (CON, NUL, "
-    "COM1, ...) only for an explicit slug: a title 'Con' makes the folder 2020/02/con/, a tag 'AUX' "
-    "tags/aux/, and 'COM¹' (reserved on Windows too) passes even as a slug. Such an output cannot be "
-    "copied to a Windows disk or USB stick. Fix: check made slugs and tag slugs against the reserved "
-    "names too (then append '-1' or refuse), and add COM¹²³/LPT¹²³ to _WINDOWS_NAMES.",
-)
 def test_no_output_path_is_a_windows_reserved_name(tmp_path: Path) -> None:
     site = tmp_path / "site"
     (site / "content").mkdir(parents=True)

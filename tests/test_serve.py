@@ -425,6 +425,43 @@ TRAVERSALS = sorted(
         "/..{outside}/secret.txt",
         "http://127.0.0.1/../secret.txt",
         "*",
+        # Windows drive letters and UNC paths: names like any other here, never a way out.
+        "/C:/Windows/win.ini",
+        "/C:\\Windows\\win.ini",
+        "/c:%5cwindows%5cwin.ini",
+        "/C:%2f..%2fsecret.txt",
+        "/%43:/secret.txt",
+        "/C%3a/secret.txt",
+        "/C:secret.txt",
+        "/C:/{outside}/secret.txt",
+        "/\\\\server\\share\\secret.txt",
+        "/%5c%5cserver%5cshare%5csecret.txt",
+        "/\\\\?\\C:\\secret.txt",
+        "/..\\..\\C:\\secret.txt",
+        "/file:///C:/secret.txt",
+        # Overlong UTF-8 for "." "/" "\\" in 2, 3 and 4 bytes: not UTF-8, refused.
+        "/%e0%80%ae%e0%80%ae/secret.txt",
+        "/%f0%80%80%ae%f0%80%80%ae/secret.txt",
+        "/%c0%2e%c0%2e/secret.txt",
+        "/..%c1%9csecret.txt",
+        "/..%e0%80%afsecret.txt",
+        # Slashes from elsewhere in Unicode: fullwidth, division, fraction.
+        "/..%ef%bc%8fsecret.txt",
+        "/..%e2%88%95secret.txt",
+        "/..%e2%81%84secret.txt",
+        "/....//secret.txt",
+        "/.../.../secret.txt",
+        # An encoded query or fragment mark, or a path parameter, before the climb.
+        "/%3f/../secret.txt",
+        "/%23/../secret.txt",
+        "/..;/..;/secret.txt",
+        "/assets;/../../secret.txt",
+        "http://evil.example/../secret.txt",
+        "HTTP://127.0.0.1/%2e%2e/secret.txt",
+        # Links planted in the build folder: relative ones out of it, one in a sub-folder.
+        "/rel-leak.txt",
+        "/up-link/secret.txt",
+        "/assets/leak.css",
     }
 )
 
@@ -446,13 +483,34 @@ def planted(tmp_path_factory: pytest.TempPathFactory):
         (server.output / "leak.txt").symlink_to(outside / "secret.txt")
         (server.output / "leakdir").symlink_to(outside, target_is_directory=True)
         (server.output / "etc-link").symlink_to("/etc", target_is_directory=True)
+        (server.output / "rel-leak.txt").symlink_to("../secret.txt")  # the secret beside the build
+        (server.output / "up-link").symlink_to("..", target_is_directory=True)
+        (server.output / "assets" / "leak.css").symlink_to(outside / "secret.txt")
         (server.output / "evil.example").mkdir()
         (server.output / "evil.example" / "index.html").write_text("<html><body>on site</body></html>")
         yield server, outside
 
 
-def test_traversal_corpus_is_large() -> None:
+def test_traversal_corpus_is_large_and_covers_every_kind() -> None:
     assert len(TRAVERSALS) >= 60
+    kinds = {
+        "dot-dot": "/../",
+        "encoded dots": "%2e%2e",
+        "double encoding": "%252e",
+        "encoded slash": "%2f",
+        "doubled slash": "//",
+        "backslash": "\\",
+        "encoded backslash": "%5c",
+        "absolute path": "/etc/passwd",
+        "NUL": "%00",
+        "overlong UTF-8": "%c0%ae",
+        "a link pointing out": "/leak",
+        "Windows drive letter": "C:",
+        "UNC path": "\\\\server",
+        "absolute-form URL": "http://",
+    }
+    missing = [kind for kind, needle in kinds.items() if not any(needle in path for path in TRAVERSALS)]
+    assert not missing
 
 
 @pytest.mark.parametrize("path", TRAVERSALS)
@@ -461,6 +519,17 @@ def test_traversal_never_leaves_the_build_folder(planted, path: str) -> None:
     response = get(server.port, path.replace("{outside}", str(outside)))
     assert response.status in (400, 403, 404), (path, response.status, response.headers)
     assert SECRET not in response.text and "root:x:0:0" not in response.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/?/../../secret.txt", "/#/../../secret.txt", "/index.html?../../secret.txt", "/?%2e%2e/secret.txt"],
+)
+def test_a_climb_in_the_query_or_fragment_is_not_part_of_the_path(planted, path: str) -> None:
+    server, _ = planted
+    response = get(server.port, path)
+    assert response.status == 200 and "Fixture archive" in response.text  # the home page
+    assert SECRET not in response.text
 
 
 @pytest.mark.parametrize(
