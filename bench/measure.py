@@ -11,6 +11,9 @@ Peak memory comes from two places:
   tree, sampled from ``/proc`` every 50 ms. It can miss short spikes but shows
   what a pool costs all together; it equals ``max_rss_kib`` (give or take the
   sampling) for a single-process build.
+* ``tree_pss_kib``: the same sum of proportional set sizes (``/proc/PID/smaps_rollup``):
+  a page shared by the parent and its forked workers counts once in all, split
+  between them, so this is what the tree really takes from the machine.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import os
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +35,7 @@ class Measurement:
     max_rss_kib: int
     tree_rss_kib: int
     returncode: int
+    tree_pss_kib: int = 0
 
 
 def _children(pid: int) -> list[int]:
@@ -52,12 +57,23 @@ def _rss_kib(pid: int) -> int:
         return 0
 
 
-def tree_rss_kib(root: int) -> int:
+def _pss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, IndexError, ValueError):
+        pass
+    return 0
+
+
+def tree_rss_kib(root: int, size: Callable[[int], int] = _rss_kib) -> int:
     """Resident memory of ``root`` and all its live descendants, in KiB."""
     total, stack = 0, [root]
     while stack:
         pid = stack.pop()
-        total += _rss_kib(pid)
+        total += size(pid)
         stack += _children(pid)
     return total
 
@@ -67,12 +83,16 @@ class TreeSampler(threading.Thread):
 
     def __init__(self, pid: int, interval: float = 0.05) -> None:
         super().__init__(daemon=True)
-        self.pid, self.interval, self.peak_kib = pid, interval, 0
+        self.pid, self.interval, self.peak_kib, self.peak_pss_kib = pid, interval, 0, 0
         self._stop_event = threading.Event()
 
     def run(self) -> None:
+        rounds = 0
         while not self._stop_event.is_set():
             self.peak_kib = max(self.peak_kib, tree_rss_kib(self.pid))
+            if rounds % 10 == 0:  # smaps_rollup walks every mapping: read it every half second
+                self.peak_pss_kib = max(self.peak_pss_kib, tree_rss_kib(self.pid, _pss_kib))
+            rounds += 1
             self._stop_event.wait(self.interval)
 
     def stop(self) -> None:
@@ -92,4 +112,5 @@ def measure(command: list[str], cwd: Path, log: Path, env: dict[str, str] | None
         seconds = time.perf_counter() - start
         sampler.stop()
     child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, so Popen must not wait again
-    return Measurement(seconds, usage.ru_maxrss, max(sampler.peak_kib, usage.ru_maxrss), child.returncode)
+    tree = max(sampler.peak_kib, usage.ru_maxrss)
+    return Measurement(seconds, usage.ru_maxrss, tree, child.returncode, sampler.peak_pss_kib)

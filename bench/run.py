@@ -36,6 +36,7 @@ class Result:
     seconds: float | None = None
     max_rss_mib: float | None = None
     tree_rss_mib: float | None = None
+    tree_pss_mib: float | None = None
     html_files: int | None = None
     files: int | None = None
     check: str = ""
@@ -51,7 +52,7 @@ class Result:
             return f"{head} FAILED: {self.error}"
         numbers = f"{self.seconds:7.1f} s {self.max_rss_mib:6.0f} MB {self.ms_per_article:6.2f} ms/article"
         shown = (self.tree_rss_mib or 0) > 1.05 * (self.max_rss_mib or 0)
-        extra = f"  tree {self.tree_rss_mib:.0f} MB" if shown else ""
+        extra = f"  tree {self.tree_rss_mib:.0f} MB (PSS {self.tree_pss_mib or 0:.0f} MB)" if shown else ""
         pages = f"  {self.html_files} html / {self.files} files"
         return f"{head}{numbers}{extra}{pages}" + (f"  [{self.check}]" if self.check else "")
 
@@ -109,6 +110,7 @@ def dateline_command(site: Path, output: Path) -> list[str]:
 def to_result(tool: str, n: int, scenario: str, m: Measurement, output: Path, log: Path) -> Result:
     result = Result(tool, n, scenario, round(m.seconds, 3), round(m.max_rss_kib / 1024, 1))
     result.tree_rss_mib = round(m.tree_rss_kib / 1024, 1)
+    result.tree_pss_mib = round(m.tree_pss_kib / 1024, 1)
     if m.returncode != 0:
         tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:]
         result.error = f"exit {m.returncode}: {tail[0] if tail else ''} (log: {log})"
@@ -221,17 +223,19 @@ def _cell(value: float | int | None, spec: str) -> str:
 
 def markdown_table(results: list[Result]) -> str:
     rows = [
-        "| Tool | Articles | Scenario | Wall (s) | Peak RSS (MiB) | Tree RSS (MiB) | ms/article | HTML files | Files |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|",
+        "| Tool | Articles | Scenario | Wall (s) | Peak RSS (MiB) | Tree RSS (MiB) | Tree PSS (MiB) | ms/article "
+        "| HTML files | Files |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         if r.error:
-            rows.append(f"| {r.tool} | {r.n} | {r.scenario} | failed | | | | | |")
+            rows.append(f"| {r.tool} | {r.n} | {r.scenario} | failed | | | | | | |")
             continue
         cells = [
             _cell(r.seconds, ".1f"),
             _cell(r.max_rss_mib, ".0f"),
             _cell(r.tree_rss_mib, ".0f"),
+            _cell(r.tree_pss_mib, ".0f"),
             _cell(r.ms_per_article, ".2f"),
             _cell(r.html_files, "d"),
             _cell(r.files, "d"),
