@@ -23,24 +23,27 @@ from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
+from xml.etree import ElementTree as etree
 
 # ``generator/markdown.py`` does not shadow the third-party package: Python 3 has
 # no implicit relative imports, so this is the top-level ``markdown``.
 import markdown
 import nh3
 import pygments
+from markdown.extensions.footnotes import NBSP_PLACEHOLDER
 from markdown.extensions.toc import slugify_unicode
+from markdown.treeprocessors import Treeprocessor
 from pygments.formatters import HtmlFormatter
 from pygments.styles import get_style_by_name
 
 from generator.model import RenderedBody
 
-__all__ = ["MARKDOWN_SETTINGS_VERSION", "pygments_css", "render_markdown"]
+__all__ = ["MARKDOWN_SETTINGS_VERSION", "MarkdownTooDeep", "pygments_css", "render_markdown"]
 
 # Bump when the code below changes what comes out for the same settings
 # (e.g. how summaries are cut); setting and library changes are picked up
 # by the digest in MARKDOWN_SETTINGS_VERSION on their own.
-_RENDER_REVISION = 1
+_RENDER_REVISION = 2  # 2: no back-link from a footnote that nothing refers to
 
 # Formatters by option set; bounded because fence headers (hl_lines=...) can vary per block.
 _FORMATTERS: dict[str, HtmlFormatter] = {}
@@ -214,6 +217,53 @@ _BLOCK_TAG_RE = re.compile(
 _TAG_RE = re.compile(r"<[^>]*>")
 
 
+class MarkdownTooDeep(Exception):
+    """A body nested more deeply (lists in lists, quotes in quotes) than Python-Markdown's
+    recursive block parser can follow."""
+
+
+class _UnreferencedFootnotes(Treeprocessor):
+    """Drops the back-link of a footnote that no reference in the text points to.
+
+    The footnotes extension lists every footnote defined, referenced or not, and gives each a
+    "↩" link to ``#fnref:x``; with no reference no element has that id, so the link is broken.
+    The note itself stays, as the extension keeps it: notes are numbered by the order of their
+    definitions, and dropping one would make the numbers after it disagree with the text's.
+    Runs after the extension's own processors (priority 15), when every reference is in the tree.
+    """
+
+    def run(self, root: etree.Element) -> None:
+        ids = {el.get("id") for el in root.iter("sup")}
+        for li in list(root.iter("li")):
+            for p in [child for child in li if child.tag == "p"]:
+                broken = [
+                    a
+                    for a in p
+                    if a.tag == "a"
+                    and a.get("class") == "footnote-backref"
+                    and a.get("href", "")[1:] not in ids
+                ]
+                for link in broken:
+                    _remove_backlink(p, link)
+                if (
+                    broken and not len(p) and not (p.text or "").strip()
+                ):  # the link had a paragraph of its own
+                    li.remove(p)
+
+
+def _remove_backlink(p: etree.Element, link: etree.Element) -> None:
+    """Remove ``link`` from the paragraph ``p``, with the no-break space the extension put before it."""
+    children = list(p)
+    i = children.index(link)
+    kept = (link.tail or "").removeprefix(NBSP_PLACEHOLDER)
+    if i == 0:
+        p.text = (p.text or "").removesuffix(NBSP_PLACEHOLDER) + kept
+    else:
+        before = children[i - 1]
+        before.tail = (before.tail or "").removesuffix(NBSP_PLACEHOLDER) + kept
+    p.remove(link)
+
+
 def _markdown() -> markdown.Markdown:
     md: markdown.Markdown | None = getattr(_local, "md", None)
     if md is None:
@@ -222,6 +272,7 @@ def _markdown() -> markdown.Markdown:
             extension_configs={name: dict(config) for name, config in _EXTENSIONS.items()},
             output_format="html",
         )
+        md.treeprocessors.register(_UnreferencedFootnotes(md), "footnote-unreferenced", 14)
         _local.md = md
     return md
 
@@ -259,6 +310,9 @@ def render_markdown(body: str) -> RenderedBody:
     try:
         rendered = md.convert(body)
         toc = tuple(_flatten_toc(getattr(md, "toc_tokens", ())))
+    except RecursionError:
+        _local.md = None  # left mid-document at an arbitrary depth: the next body gets a new one
+        raise MarkdownTooDeep from None
     finally:
         # Reset even after a failure so the next document starts clean, and so a
         # large document's state is not kept alive until then.

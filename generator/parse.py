@@ -24,15 +24,23 @@ from generator.config import SiteConfig
 from generator.errors import Diagnostic
 from generator.frontmatter import FrontMatter, parse_front_matter
 from generator.index import relation_key
-from generator.markdown import MARKDOWN_SETTINGS_VERSION, render_markdown
+from generator.markdown import MARKDOWN_SETTINGS_VERSION, MarkdownTooDeep, render_markdown
 from generator.model import Article, RenderedBody, Source
 from generator.records import article_from_record, article_record, diagnostic_from_record, diagnostic_record
 from generator.search import TERMS_VERSION, body_terms
 from generator.sources import read_source, rel
 from generator.workers import parallel_map, state
 
-# Python-Markdown is slow on some pathological input; one such file must not hang a whole build.
-RENDER_SECONDS = 20
+# Python-Markdown is slow on some pathological input (a few thousand "[" take seconds, and the time
+# grows with the square of their number); one such file must not hang a whole build. Ordinary
+# Markdown renders at about 400 KB a second, so the limit grows with the body (a second per 100 KB)
+# to leave a large article ample room, while a small pathological one is stopped within seconds.
+RENDER_SECONDS = 10
+
+
+def render_seconds(body: str) -> float:
+    """The time limit on rendering ``body``."""
+    return RENDER_SECONDS + len(body) // 100_000
 
 
 class RenderTimeout(Exception):
@@ -223,14 +231,18 @@ def _parse_one(path: Path) -> tuple[str, Stat | None, str, dict[str, Any], Rende
         if stored:
             body = state("bodies_reader").by_key(key)
         else:
+            limit = render_seconds(matter.body)
             try:
-                with time_limit(RENDER_SECONDS):
+                with time_limit(limit):
                     body = render_markdown(matter.body)
                 body = replace(body, terms=body_terms(body.text))
-            except RenderTimeout:
+            except (RenderTimeout, MarkdownTooDeep) as exc:
                 message = (
-                    f"rendering the Markdown took longer than {RENDER_SECONDS} seconds: the body probably holds "
+                    f"rendering the Markdown took longer than {limit} seconds: the body probably holds "
                     "a construct the renderer handles badly (thousands of nested brackets, lists or emphasis marks)"
+                    if isinstance(exc, RenderTimeout)
+                    else "the Markdown is nested too deeply to render (hundreds of list or quote markers in a "
+                    "row): flatten it"
                 )
                 record["diagnostics"].append(diagnostic_record(Diagnostic(name, matter.body_line, message)))
                 return name, None, source.digest, record, None

@@ -292,14 +292,6 @@ def test_no_output_path_is_a_windows_reserved_name(tmp_path: Path) -> None:
     assert not reserved
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: generator/markdown.py render_markdown(): a footnote defined but never referenced "
-    "('Text.\\n\\n[^a]: a note') is still listed, with a back-link '↩' to #fnref:a, an id that no "
-    "element has: a broken link on the article page (found by the property test with '[^]:0'). "
-    "Fix: drop the back-link (or the note) of footnotes that have no reference, e.g. in a small "
-    "treeprocessor after the footnotes extension, or by post-processing the sanitized HTML.",
-)
 def test_an_unreferenced_footnote_has_no_broken_back_link(tmp_path: Path) -> None:
     site = tmp_path / "site"
     (site / "content").mkdir(parents=True)
