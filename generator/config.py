@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from slugify import slugify
 
-from generator.errors import ConfigError, Diagnostic, not_utf8
+from generator.errors import ConfigError, Diagnostic, not_utf8, quoted
 from generator.model import Topic
 
 CONFIG_NAME = "site.toml"
@@ -202,7 +202,9 @@ def _validate(
     out = output if output is not None else Path(values.get("output", "output"))
     out_dir = (root / out).resolve() if not out.is_absolute() else out.resolve()
     problem = check_output_dir(root, out_dir)
-    if problem:
+    if problem and output is not None:  # the command line chose it: site.toml is not to blame
+        problems.append(Diagnostic("--output", None, problem))
+    elif problem:
         problems.append(Diagnostic(CONFIG_NAME, _line_of(text, "output"), f"output: {problem}"))
 
     if problems:
@@ -306,7 +308,7 @@ def _line_of(text: str, key: str) -> int | None:
 
 def _show(value: object) -> str:
     if isinstance(value, str):
-        return f'"{value}"'
+        return quoted(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:

@@ -79,6 +79,11 @@ def shown(text: str, limit: int = QUOTE_LIMIT) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
+def quoted(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """``text`` in double quotes for a message, as :func:`shown` makes it."""
+    return f'"{shown(text, limit)}"'
+
+
 def not_utf8(data: bytes, exc: UnicodeDecodeError) -> tuple[int, str]:
     """The line and message for ``data`` that failed to decode as UTF-8 with ``exc``.
 

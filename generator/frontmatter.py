@@ -26,7 +26,7 @@ from slugify import slugify
 
 from generator.config import SiteConfig, toml_syntax_problem
 from generator.countries import resolve_country, suggest_country
-from generator.errors import Diagnostic, shown
+from generator.errors import Diagnostic, quoted, shown
 from generator.model import Country, Credit, Source, Tag, Topic
 from generator.urls import RESERVED_SLUGS
 
@@ -156,16 +156,18 @@ def _yaml_fields(path: str, block: str) -> dict[str, _Field]:
             problems.append(Diagnostic(path, line, "front matter keys must be plain words"))
             continue
         if key in fields:
-            problems.append(Diagnostic(path, line, f"{key}: set twice (first on line {fields[key].line})"))
+            problems.append(
+                Diagnostic(path, line, f"{shown(key)}: set twice (first on line {fields[key].line})")
+            )
             continue
         try:
             value, item_lines = _plain(value_node, seen, depth=0)
         except _AliasError as exc:
             if not any(_AliasError.message in p.message for p in problems):  # once per file is enough
-                problems.append(Diagnostic(path, line, f"{key}: {exc}"))
+                problems.append(Diagnostic(path, line, f"{shown(key)}: {exc}"))
             continue
         except ValueError as exc:
-            problems.append(Diagnostic(path, line, f"{key}: {exc}"))
+            problems.append(Diagnostic(path, line, f"{shown(key)}: {exc}"))
             continue
         fields[key] = _Field(value, line, item_lines)
     if problems:
@@ -203,7 +205,7 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, block: str) -> tuple[int, str]:
         if char == "\t":
             message = "a tab is used for indenting: YAML needs spaces"
         elif char:
-            message = f'a value cannot start with "{char}": put the whole value in quotes'
+            message = f"a value cannot start with {quoted(char)}: put the whole value in quotes"
     # Marks count from 0 in the block, which starts on the file's second line.
     return (mark.line + 2 if mark else 1), message
 
@@ -286,7 +288,7 @@ class _Validator:
                 hint = difflib.get_close_matches(name, FIELDS, n=1)
                 suffix = f' (did you mean "{hint[0]}"?)' if hint else ""
                 self.problems.append(
-                    Diagnostic(self.path, field.line, f"{name}: unknown field{suffix}", "warning")
+                    Diagnostic(self.path, field.line, f"{shown(name)}: unknown field{suffix}", "warning")
                 )
         title = self.text("title", required=True)
         draft = self.flag("draft")
@@ -370,17 +372,18 @@ class _Validator:
         try:
             parsed = _parse_moment(value) if isinstance(value, str) else None
         except ValueError:
-            self.error(name, f'"{value}" is not a real date or time (check the day, month and hour)')
+            self.error(name, f"{quoted(value)} is not a real date or time (check the day, month and hour)")
             return None
         if parsed is None:
-            shown = f'"{value}"' if isinstance(value, str) else _kind(value)
-            self.error(name, f"expected a date like 2020-02-18 or 2020-02-18T09:30:00+03:00, got {shown}")
+            self.error(
+                name, f"expected a date like 2020-02-18 or 2020-02-18T09:30:00+03:00, got {_kind(value)}"
+            )
         return parsed
 
     def url(self, name: str) -> str | None:
         value = self.text(name)
         if value and not re.match(r"https?://[^\s/]+", value):
-            self.error(name, f'expected an http(s) URL, got "{value}"')
+            self.error(name, f"expected an http(s) URL, got {quoted(value)}")
             return None
         return value
 
@@ -403,7 +406,7 @@ class _Validator:
             out = []
             for role, text in field.value.items():
                 if not isinstance(text, str) or not text.strip():
-                    self.error("credits", f"{role}: expected text, got {_kind(text)}")
+                    self.error("credits", f"{shown(str(role))}: expected text, got {_kind(text)}")
                     continue
                 out.append(Credit(text=" ".join(text.split()), role=str(role)))
             return tuple(out)
@@ -418,7 +421,7 @@ class _Validator:
             if country is None:
                 hint = suggest_country(value)
                 suffix = f' (did you mean "{hint}"?)' if hint else ""
-                self.error(name, f'unknown country "{value}"{suffix}', line)
+                self.error(name, f"unknown country {quoted(value)}{suffix}", line)
             elif country not in found:
                 found.append(country)
         return tuple(found)
@@ -439,7 +442,7 @@ class _Validator:
                     suffix = f" (site.toml lists: {', '.join(t.slug for t in self.config.topics)})"
                 else:
                     suffix = " (site.toml defines no [[topics]])"
-                self.error("topics", f'unknown topic "{value}"{suffix}', line)
+                self.error("topics", f"unknown topic {quoted(value)}{suffix}", line)
             elif topic not in found:
                 found.append(topic)
         return tuple(found)
@@ -453,11 +456,11 @@ class _Validator:
             slug = slugify(value.replace("İ", "I"), allow_unicode=True, max_length=MAX_SLUG)
             line = field.item_lines[i] if field and i < len(field.item_lines) else None
             if not slug:
-                self.error("tags", f'tag "{value}" has no letters or digits', line)
+                self.error("tags", f"tag {quoted(value)} has no letters or digits", line)
             elif _is_windows_reserved(slug):
                 self.error(
                     "tags",
-                    f'tag "{value}" makes the folder tags/{slug}/, a name Windows reserves: spell it another way',
+                    f"tag {quoted(value)} makes the folder tags/{slug}/, a name Windows reserves: spell it another way",
                     line,
                 )
             elif slug not in found:
@@ -469,7 +472,7 @@ class _Validator:
         if value is None:
             return self.config.language
         if not _LANG_RE.fullmatch(value):
-            self.error("language", f'expected a language code like en or pt-BR, got "{value}"')
+            self.error("language", f"expected a language code like en or pt-BR, got {quoted(value)}")
         return value
 
     def slug(self, title: str | None) -> str:
@@ -494,9 +497,9 @@ def _slug_problem(slug: str) -> str | None:
     if len(slug) > MAX_SLUG:
         return f"longer than {MAX_SLUG} characters"
     if not _SLUG_RE.fullmatch(slug):
-        return f'"{slug}" may hold only letters, digits and "-" (no "/", ".", spaces or other marks)'
+        return f'{quoted(slug)} may hold only letters, digits and "-" (no "/", ".", spaces or other marks)'
     if _is_windows_reserved(slug) or slug.lower() in RESERVED_SLUGS:
-        return f'"{slug}" is a reserved name'
+        return f"{quoted(slug)} is a reserved name"
     return None
 
 
@@ -526,7 +529,7 @@ def _kind(value: object) -> str:
     if value is None:
         return "nothing"
     if isinstance(value, str):
-        return f'"{value}"'
+        return quoted(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)  # TOML numbers: "got 1" reads better than "got int"
     if isinstance(value, time):

@@ -291,7 +291,7 @@ PROBLEMS = {
     "slug a/b": (article("slug: a/b"), f'4: slug: "a/b" {ONLY}'),
     "slug spaces": (article('slug: "two words"'), f'4: slug: "two words" {ONLY}'),
     "slug -talks": (article("slug: -talks"), f'4: slug: "-talks" {ONLY}'),
-    "slug NUL": (article('slug: "a\\0b"'), f'4: slug: "a\0b" {ONLY}'),
+    "slug NUL": (article('slug: "a\\0b"'), f'4: slug: "a\\x00b" {ONLY}'),
     "slug con": (article("slug: con"), '4: slug: "con" is a reserved name'),
     "slug page": (article("slug: page"), '4: slug: "page" is a reserved name'),
     "slug 300": (article("slug: " + "a" * 300), "4: slug: longer than 120 characters"),
