@@ -52,19 +52,9 @@ import yaml
 from markupsafe import escape
 
 REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-# The flags the browser tests use (tests/browser_helpers.py; copied, since that module imports pytest).
-# Playwright adds --headless itself. No background networking, sync or updates: nothing but the
-# preview competes with the measured reload.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, str(REPO))
+from tests.chromium_flags import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (the browser tests' flags)
+
 START_TIMEOUT = 900.0  # the first build into an empty folder: about a minute at 10,000 articles
 EDIT_TIMEOUT = 300.0  # an edit that takes longer has failed (a lost event, a broken build)
 SETTLE = 1.0  # seconds between edits, so the tab's reload (styles, scripts) is over before the next

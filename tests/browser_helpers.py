@@ -21,17 +21,13 @@ from typing import Any, NoReturn
 
 import pytest
 
+from tests.chromium_flags import CHROMIUM_ARGS as BASE_ARGS
+
 TESTS = Path(__file__).resolve().parent
 AXE = TESTS / ".cache" / "axe.min.js"  # written by .ci/run; fetched here when missing outside CI
 NGINX = "/usr/sbin/nginx"
 CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
+    *BASE_ARGS,
     "--allow-file-access-from-files",
 ]
 

@@ -14,20 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.chromium_flags import CHROMIUM_ARGS
 from tests.conftest import MakeSite, article
 from tests.serve_helpers import serving, write
 
 ARTICLE = "content/2020/patrols.md"
 ARTICLE_URL = "2020/02/joint-patrols-resume/"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def _missing(reason: str) -> None:

@@ -44,17 +44,12 @@ import pytest
 
 from generator.build import BuildOptions, build
 from generator.errors import BuildFailed
+from tests.chromium_flags import CHROMIUM_ARGS as BASE_ARGS
 
 HERE = Path(__file__).resolve().parent
 PAYLOAD_FILE = HERE / "hostile" / "payloads.txt"
 CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
+    *BASE_ARGS,
     "--host-resolver-rules=MAP * ~NOTFOUND",  # no name is ever looked up: nothing can leave the machine
 ]
 
@@ -690,6 +685,10 @@ class Browser:
     def visit(self, path: Path, root: Path) -> None:
         self.where = path.relative_to(root).as_posix()
         self.page.goto(path.as_uri(), wait_until="load")
+        self.count()
+
+    def count(self) -> None:
+        """Canary calls of the page now shown (a reload empties the page's list: read after each)."""
         self.report.pages += 1
         frames = self.page.frames
         if len(frames) > 1:

@@ -34,16 +34,11 @@ from test_search import COUNTRIES, HOSTILE, corpus_files, doc, synthetic_docs, s
 from generator import search, search_index, urls
 from generator.search import SearchDoc, SearchPage
 from generator.views import Link, PageView, SiteView
+from tests.chromium_flags import CHROMIUM_ARGS as BASE_ARGS
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
+    *BASE_ARGS,
     "--allow-file-access-from-files",
 ]
 PAGE = "search/index.html"

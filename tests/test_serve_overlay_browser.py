@@ -58,17 +58,6 @@ class PreviewBrowser(Browser):
         self.page.goto(self.origin + path, wait_until="load")
         self.count()
 
-    def count(self) -> None:
-        """Canary calls of the page now shown (a reload empties the page's list: read after each)."""
-        self.report.pages += 1
-        frames = self.page.frames
-        if len(frames) > 1:
-            self.report.frames.append(f"{self.where}: {len(frames) - 1} frames")
-        # Asking the page is a round trip: anything queued at load (ontoggle, timers at 0) has run.
-        for frame in frames:
-            for call in frame.evaluate("Array.from(window.__canary || [])"):
-                self.report.canary.append(f"{self.where}: {call}")
-
 
 class _LoopbackLauncher:
     """What Browser.__init__ launches Chromium through, with one change to test_hostile's flags: its
