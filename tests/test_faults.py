@@ -815,6 +815,8 @@ CACHE_DAMAGE = [
         "UPDATE meta SET value = 'garbage{' WHERE key = 'value:page-state'", id="page-state-garbage"
     ),
     pytest.param("UPDATE files SET digest = 'nope', size = -1", id="file-stats-garbage"),
+    pytest.param("UPDATE meta SET value = 'garbage{' WHERE key = 'value:search'", id="search-state-garbage"),
+    pytest.param("UPDATE bodies SET terms = x'0506'", id="body-terms-garbage"),
     pytest.param("DELETE FROM bodies", id="bodies-missing"),
     pytest.param("DELETE FROM trees", id="manifests-missing"),
 ]
