@@ -472,7 +472,7 @@ def _few_collections() -> Iterator[None]:
     live to its end (records, articles, the index); with the default thresholds the collector
     scans them again and again, a third of the time of a rebuild after an edit."""
     thresholds = gc.get_threshold()
-    gc.set_threshold(50_000, 20, 100)
+    gc.set_threshold(50_000, 20, 10)  # the oldest generation still scanned often enough to free cycles
     try:
         yield
     finally:

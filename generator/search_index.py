@@ -36,7 +36,7 @@ import zlib
 from array import array
 from bisect import insort
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -152,7 +152,7 @@ def build_search(docs: Sequence[SearchDoc], sources: Sources) -> tuple[dict[str,
 
 def _made(
     docs: Sequence[SearchDoc], body: Callable[[SearchDoc], str]
-) -> tuple[list[Row], list[tuple[str, Entry]]]:
+) -> tuple[list[Row], Iterator[tuple[str, Entry]]]:
     """The index from scratch: every article's terms, in article-number order."""
     lists: tuple[defaultdict[str, array[int]], ...] = tuple(
         defaultdict(partial(array, "I")) for _ in range(3)
@@ -170,9 +170,17 @@ def _made(
             titles[t].append(number)
         for t in row[4].split():
             metas[t].append(number)
-    empty = array("I")
     every = sorted(bodies.keys() | titles.keys() | metas.keys(), key=_utf16)
-    return rows, [(t, _entry(bodies.get(t, empty), titles.get(t, empty), metas.get(t, empty))) for t in every]
+    return rows, _drained(every, bodies, titles, metas)
+
+
+def _drained(every: list[str], *lists: dict[str, array[int]]) -> Iterator[tuple[str, Entry]]:
+    """Each term's entry, in order, letting go of its lists as it is made: at 100,000 articles the
+    lists and their encodings are some hundreds of MB, and both need never be held whole."""
+    empty = array("I")
+    bodies, titles, metas = lists
+    for t in every:
+        yield t, _entry(bodies.pop(t, empty), titles.pop(t, empty), metas.pop(t, empty))
 
 
 def _patched(
@@ -297,7 +305,7 @@ def _shorten(summary: str) -> str:
 
 
 def _term_shards(
-    entries: list[tuple[str, Entry]], files: dict[str, bytes], kept: dict[str, _Shard]
+    entries: Iterable[tuple[str, Entry]], files: dict[str, bytes], kept: dict[str, _Shard]
 ) -> list[list[str]]:
     """Write the term shards; return [first term, file name] of each.
 

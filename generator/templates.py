@@ -215,7 +215,7 @@ class _MacroMemo:
     their pages); rendering it once rather than on every page saves a fifth of a cold build.
     """
 
-    LIMIT = 50_000  # outputs kept (about 1 KB each): memory stays bounded on the largest archives
+    LIMIT = 20_000  # outputs kept (about 1 KB each, in every worker): memory stays bounded
 
     def __init__(self, env: jinja2.Environment, template: str, name: str) -> None:
         self.env = env
