@@ -44,6 +44,7 @@ from generator.parse import read_articles
 from generator.records import diagnostic_from_record, diagnostic_record
 from generator.render import PageState, fingerprints, page_state, render_routes
 from generator.routes import Route, build_routes
+from generator.search import INDEX_FILE as SEARCH_INDEX
 from generator.search import SearchDoc, body_terms
 from generator.search_index import SearchState, Sources, build_search
 from generator.sitemap import robots_txt, sitemap_files
@@ -361,7 +362,7 @@ def _write_discovery(writer: OutputWriter, links: Links, routes: tuple[Route, ..
     problems: list[Diagnostic] = []
     with _writing(problems):
         if writer.known(urls.sitemap(), key):
-            for path, (fingerprint, _) in sorted((writer.front_manifest or {}).items()):
+            for path, (fingerprint, _) in (writer.front_manifest or {}).items():
                 if fingerprint == key:
                     writer.put(path, key, None)
         else:
@@ -394,7 +395,8 @@ def _write_search(writer: OutputWriter, ctx: Context, cache: BuildCache) -> Sear
     problems: list[Diagnostic] = []
     with _writing(problems):
         for path, data in files.items():
-            writer.put(path, digest_of(data), data)
+            # Shard files are named by a hash of their bytes already: the name is their fingerprint.
+            writer.put(path, path if path != SEARCH_INDEX else digest_of(data), data)
     raise_if_errors(problems)
     return state
 
