@@ -64,38 +64,62 @@ def tree_key(folder: Path) -> str | None:
 
 def trusted_manifest(cache: BuildCache, folder: Path) -> Manifest | None:
     """What the cache says ``folder`` holds, or None when unknown or changed since it was recorded."""
+    found = _trusted(cache, folder)
+    return found[0] if found is not None else None
+
+
+def _trusted(cache: BuildCache, folder: Path) -> tuple[Manifest, StatLines] | None:
+    """The trusted manifest of ``folder`` with the stat lines that proved it."""
     key = tree_key(folder)
     found = cache.manifest(key) if key is not None else None
     if found is None:
         return None
     manifest, stamp = found
-    return manifest if stamp and stamp == files_stamp(folder, manifest) else None
+    if not stamp:
+        return None
+    lines = stat_lines(folder, manifest)
+    return (manifest, lines) if lines is not None and stamp_of(lines) == stamp else None
 
 
-def files_stamp(folder: Path, paths: Iterable[str]) -> str | None:
-    """A hash of the stat of each of ``paths`` in ``folder`` and of the sub-folders holding them.
+# rel -> one line of stat data: "rel\0size\0mtime\0inode" for a file, "rel/\0mtime\0inode" for a folder
+StatLines = dict[str, str]
+
+
+def stat_lines(folder: Path, paths: Iterable[str], known: StatLines | None = None) -> StatLines | None:
+    """The stat of each of ``paths`` in ``folder`` and of the sub-folders holding them; None when a
+    file is gone. Lines in ``known`` are taken as they are instead of asking the system again.
 
     The folder's own key (tree_key) only changes when an entry at its top changes. A file edited
     in place changes its own size or modification time; one added, removed or renamed deeper
-    down changes its folder's modification time. None when a file is gone.
+    down changes its folder's modification time.
     """
-    h = hashlib.blake2b(digest_size=20)
-    base = os.fspath(folder)
-    folders: set[str] = set()
+    prefix = os.fspath(folder) + "/"  # plain concatenation: os.path.join costs as much as the lstat
+    lstat = os.lstat
+    known = known or {}
+    lines: StatLines = {}
     try:
-        for rel in sorted(paths):
-            st = os.lstat(os.path.join(base, rel))
-            h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\n".encode())
+        for rel in paths:
+            line = known.get(rel)
+            if line is None:
+                st = lstat(prefix + rel)
+                line = f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\n"
+            lines[rel] = line
             parent = rel.rpartition("/")[0]
-            while parent and parent not in folders:
-                folders.add(parent)
+            while parent and parent + "/" not in lines:
+                line = known.get(parent + "/")
+                if line is None:
+                    st = lstat(prefix + parent)
+                    line = f"{parent}/\0{st.st_mtime_ns}\0{st.st_ino}\n"
+                lines[parent + "/"] = line
                 parent = parent.rpartition("/")[0]
-        for rel in sorted(folders):
-            st = os.lstat(os.path.join(base, rel))
-            h.update(f"{rel}/\0{st.st_mtime_ns}\0{st.st_ino}\n".encode())
     except OSError:
         return None
-    return h.hexdigest()
+    return lines
+
+
+def stamp_of(lines: StatLines) -> str:
+    """A hash of stat lines, whatever order they were gathered in."""
+    return hashlib.blake2b("".join(lines[k] for k in sorted(lines)).encode(), digest_size=20).hexdigest()
 
 
 class OutputWriter:
@@ -106,11 +130,20 @@ class OutputWriter:
         self.back = self.twin_of(output_dir)
         self.cache = cache
         self.site_root = site_root if site_root is not None else output_dir.parent  # messages start there
-        self.front_manifest = trusted_manifest(cache, self.front)
+        front = _trusted(cache, self.front)
+        self.front_manifest = front[0] if front is not None else None
         self.front_real = self.front.resolve() if self.front.exists() else None
         # Checked too: it shares files with the live folder (hard links), so an edit in place there
         # is an edit here, and a file deleted from it would be missing after the swap.
-        self.back_manifest = trusted_manifest(cache, self.back)
+        back = _trusted(cache, self.back)
+        self.back_manifest = back[0] if back is not None else None
+        # The stat lines that proved each folder, so that recording it again after this build asks
+        # the system only about what the build changed, not about every file once more.
+        self._lines = {
+            self.front: front[1] if front is not None else None,
+            self.back: back[1] if back else None,
+        }
+        self._changed: set[str] = set()  # paths in the twin made, replaced or removed by this build
         self.desired: Manifest = {}
         self.written = 0
         self.linked = 0
@@ -159,6 +192,7 @@ class OutputWriter:
             self._start()
             target = self._target(rel)
             self._make_parent(target)
+            self._changed.add(rel)
             _replace(target, lambda temp: temp.write_bytes(data))
         except OSError as exc:
             raise self._failed(rel, "write the output", exc) from exc
@@ -174,7 +208,8 @@ class OutputWriter:
         """Bring the rest of the twin up to date, remove what the build no longer has, swap it in."""
         if self.unchanged():
             if self.desired != self.front_manifest:
-                self._remember(self.front, self.desired)  # same bytes, new fingerprints
+                # Same bytes with new fingerprints: nothing in the folder changed, so neither did a stat.
+                self._remember(self.front, self.desired, self._lines[self.front])
             return
         try:
             self._start()
@@ -186,6 +221,7 @@ class OutputWriter:
                 try:
                     target = self._target(rel)
                     self._make_parent(target)
+                    self._changed.add(rel)
                     _replace(target, lambda temp, rel=rel: os.link(self.front / rel, temp))
                 except OSError as exc:
                     raise self._failed(rel, "write the output", exc) from exc
@@ -199,7 +235,7 @@ class OutputWriter:
                 os.rename(self.back, self.front)
         except OSError as exc:
             raise self._failed("", "swap the new build in", exc) from exc
-        self._remember(self.front, self.desired)
+        self._remember(self.front, self.desired, self._unchanged_lines())
         if old_front_key is not None and self.back.exists():
             # The old live folder is now the twin; its files are as recorded, only its key moves.
             os.utime(self.back)
@@ -254,6 +290,7 @@ class OutputWriter:
         folders: set[Path] = set()
         for rel in sorted(present - set(self.desired)):
             path = self.back / rel
+            self._changed.add(rel)
             try:
                 if path.is_dir() and not path.is_symlink():
                     shutil.rmtree(path)
@@ -268,7 +305,22 @@ class OutputWriter:
             with contextlib.suppress(OSError):
                 folder.rmdir()  # only succeeds when empty
 
-    def _remember(self, folder: Path, manifest: Manifest | None) -> None:
+    def _unchanged_lines(self) -> StatLines | None:
+        """The twin's stat lines from before this build, less every path it changed and every folder
+        above one (a file made, replaced or removed changes its folders' modification times)."""
+        lines = self._lines[self.back]
+        if lines is None:
+            return None
+        stale = set()
+        for rel in self._changed:
+            stale.add(rel)
+            parent = rel.rpartition("/")[0]
+            while parent and parent + "/" not in stale:
+                stale.add(parent + "/")
+                parent = parent.rpartition("/")[0]
+        return {k: v for k, v in lines.items() if k not in stale}
+
+    def _remember(self, folder: Path, manifest: Manifest | None, known: StatLines | None = None) -> None:
         if manifest is not None and folder.exists():
             # A new modification time gives the folder a new key, so a manifest that another
             # cache (or a --no-cache build) recorded for it earlier is never found again.
@@ -276,7 +328,8 @@ class OutputWriter:
         key = tree_key(folder)
         if key is None:
             return
-        stamp = files_stamp(folder, manifest) if manifest is not None else None
+        lines = stat_lines(folder, manifest, known) if manifest is not None else None
+        stamp = stamp_of(lines) if lines is not None else None
         # Without a stamp nothing proves later that the folder still holds these files: forget it.
         self.cache.put_manifest(key, manifest if stamp else None, stamp or "")
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from generator.build import BuildOptions, BuildResult, build
-from generator.cache import CACHE_DIR, CACHE_FILE
+from generator.cache import CACHE_DIR, CACHE_FILE, open_cache
+from generator.output import OutputWriter, stamp_of, stat_lines, tree_key
 from tests.conftest import MakeSite, article
 
 COUNTRIES = ["Syria", "Turkey", "Norway", "NO", "Russia", "Japan"]
@@ -28,6 +29,21 @@ def clean_build(site: Path, tmp_path: Path, **options: object) -> dict[str, byte
     shutil.rmtree(out, ignore_errors=True)
     build(site, BuildOptions(output=out, cache=False, **options))  # type: ignore[arg-type]
     return tree(out)
+
+
+def assert_stamps_match_the_folders(site: Path) -> None:
+    """What the cache records of the output folder and its twin is what a full look at them gives,
+    although a build re-reads only the stat of the files it changed."""
+    output = site / "output"
+    with open_cache(site) as cache:
+        for folder in (output, OutputWriter.twin_of(output)):
+            key = tree_key(folder)
+            found = cache.manifest(key) if key is not None else None
+            if folder == output:
+                assert found is not None, "the live output folder's manifest is not recorded"
+            if found is not None and found[1]:
+                lines = stat_lines(folder, found[0])
+                assert lines is not None and stamp_of(lines) == found[1], folder.name
 
 
 def random_article(rng: random.Random, n: int) -> str:
@@ -137,6 +153,7 @@ def test_random_edit_sequences_match_clean_builds(make_site: MakeSite, tmp_path:
             (site / "templates").mkdir(exist_ok=True)
             (site / "templates/404.html").write_text(f"<p>Not here ({rng.random()})</p>\n", encoding="utf-8")
         build(site)
+        assert_stamps_match_the_folders(site)
         assert tree(site / "output") == clean_build(site, tmp_path), f"after {action}"
 
 
