@@ -26,7 +26,13 @@ from generator.frontmatter import FrontMatter, parse_front_matter
 from generator.index import relation_key
 from generator.markdown import MARKDOWN_SETTINGS_VERSION, MarkdownTooDeep, render_markdown
 from generator.model import Article, RenderedBody, Source
-from generator.records import article_from_record, article_record, diagnostic_from_record, diagnostic_record
+from generator.records import (
+    Values,
+    article_from_record,
+    article_record,
+    diagnostic_from_record,
+    diagnostic_record,
+)
 from generator.search import TERMS_VERSION, body_terms
 from generator.sources import read_source, rel
 from generator.workers import parallel_map, state
@@ -125,8 +131,9 @@ def read_articles(
     entries: dict[str, _Entry] = {}
     misses: list[Path] = []
     missed: list[str] = []
+    values = Values(config)
     for name, path in zip(names, paths, strict=True):
-        entry = _cached(name, path, known.get(name), records, bodies, config, warm)
+        entry = _cached(name, path, known.get(name), records, bodies, values, warm)
         if entry is None:
             misses.append(path)
             missed.append(name)
@@ -145,7 +152,7 @@ def read_articles(
     if progress is not None:
         results = progress(results, len(misses))
     for name, stat, digest, record, body in results:
-        article = article_from_record(record["article"], config) if record["article"] else None
+        article = article_from_record(record["article"], config, values) if record["article"] else None
         entries[name] = _Entry(stat, digest, record, article)
         if body is not None and article is not None:
             batch.append((article.body_digest, body))
@@ -182,7 +189,7 @@ def _cached(
     known: tuple[Stat, str] | None,
     records: dict[tuple[str, str], dict[str, Any]],
     bodies: set[str],
-    config: SiteConfig,
+    values: Values,
     warm: dict[str, _Entry] | None = None,
 ) -> _Entry | None:
     """The cached entry of a file whose stat is unchanged, if all of it is still in the cache."""
@@ -204,7 +211,7 @@ def _cached(
     if record["article"] is None:
         return _Entry(stat, digest, record, None)
     try:
-        article = article_from_record(record["article"], config)
+        article = article_from_record(record["article"], values.config, values)
     except (KeyError, ValueError, TypeError):
         return None  # a record of another shape: parse the file again
     return _Entry(stat, digest, record, article) if article.body_digest in bodies else None

@@ -37,9 +37,35 @@ def article_record(article: Article) -> dict[str, Any]:
     }
 
 
-def article_from_record(record: dict[str, Any], config: SiteConfig) -> Article:
+class Values:
+    """One instance of each tag and credit the records of a build name, and the topics by slug.
+
+    Thousands of articles share a few hundred tags: building each once saves time and memory
+    when every record of a large archive is read back."""
+
+    def __init__(self, config: SiteConfig) -> None:
+        self.config = config
+        self.topics = {t.slug: t for t in config.topics}
+        self._tags: dict[tuple[str, str], Tag] = {}
+        self._credits: dict[tuple[str, str | None], Credit] = {}
+
+    def tag(self, slug: str, label: str) -> Tag:
+        found = self._tags.get((slug, label))
+        if found is None:
+            found = self._tags[(slug, label)] = Tag(slug, label)
+        return found
+
+    def credit(self, text: str, role: str | None) -> Credit:
+        found = self._credits.get((text, role))
+        if found is None:
+            found = self._credits[(text, role)] = Credit(text, role)
+        return found
+
+
+def article_from_record(record: dict[str, Any], config: SiteConfig, values: Values | None = None) -> Article:
     """The inverse of :func:`article_record`; a KeyError or ValueError means the record is unusable."""
-    topics = {t.slug: t for t in config.topics}
+    values = values or Values(config)
+    topics = values.topics
     return Article(
         source_path=record["source_path"],
         slug=record["slug"],
@@ -51,10 +77,10 @@ def article_from_record(record: dict[str, Any], config: SiteConfig) -> Article:
         source=record["source"],
         source_url=record["source_url"],
         authors=tuple(record["authors"]),
-        credits=tuple(Credit(text, role) for text, role in record["credits"]),
+        credits=tuple(values.credit(text, role) for text, role in record["credits"]),
         countries=tuple(country_by_code(code) for code in record["countries"]),
         topics=tuple(topics[slug] for slug in record["topics"]),
-        tags=tuple(Tag(slug, label) for slug, label in record["tags"]),
+        tags=tuple(values.tag(slug, label) for slug, label in record["tags"]),
         language=record["language"],
         draft=bool(record["draft"]),
         body_digest=record["body_digest"],

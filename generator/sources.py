@@ -89,6 +89,9 @@ def read_source(root: Path, path: Path) -> Source | Diagnostic:
 
 def rel(root: Path, path: Path) -> str:
     """A path relative to the site root with POSIX separators, as shown in messages."""
+    text, prefix = os.fspath(path), os.path.join(os.fspath(root), "")
+    if text.startswith(prefix) and len(text) > len(prefix):  # the common case, without pathlib's parsing
+        return Path(text[len(prefix) :]).as_posix() if os.sep != "/" else text[len(prefix) :]
     try:
         return path.relative_to(root).as_posix()
     except ValueError:

@@ -189,6 +189,31 @@ def test_damaged_cache_is_detected_and_rebuilt(make_site: MakeSite, tmp_path: Pa
     assert tree(site / "output") == clean_build(site, tmp_path)
 
 
+def test_the_cache_is_checked_through_whenever_its_file_changed(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import generator.cache
+
+    checks: list[Path] = []
+    real_check = generator.cache._integrity_ok
+
+    def counted(db: object) -> bool:
+        checks.append(Path())
+        return real_check(db)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(generator.cache, "_integrity_ok", counted)
+    site = make_site({f"content/{i}.md": article(f"Article {i}", f"2020-01-{i + 1:02d}") for i in range(3)})
+    build(site)
+    build(site)
+    assert len(checks) == 1  # a new cache is checked once; the file as the last build left it is not
+    db = site / CACHE_DIR / CACHE_FILE
+    with db.open("r+b") as handle:  # a byte changed behind Dateline's back
+        handle.seek(200)
+        handle.write(b"\x00")
+    build(site)
+    assert len(checks) == 2
+
+
 def test_deleting_the_cache_changes_nothing_but_speed(make_site: MakeSite, tmp_path: Path) -> None:
     site = make_site({f"content/{i}.md": article(f"Article {i}", f"2020-01-{i + 1:02d}") for i in range(5)})
     build(site)
