@@ -249,9 +249,7 @@ def test_output_folder_that_would_destroy_the_site(tmp_path: Path, output: str, 
 
 
 def test_output_override_is_checked_too(tmp_path: Path) -> None:
-    assert problems(tmp_path, BASE, output=Path("/")) == [
-        "--output: refusing to use / as the output folder"
-    ]
+    assert problems(tmp_path, BASE, output=Path("/")) == ["--output: refusing to use / as the output folder"]
     root = (tmp_path / "site").resolve()
     assert problems(tmp_path, BASE, output=root / "content") == [
         "--output: the output folder may not be content: it holds the site's own files"

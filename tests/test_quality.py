@@ -22,6 +22,11 @@ def test_ruff_is_clean() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_ruff_format_is_kept() -> None:
+    result = run("ruff", "format", "--check", "generator", "tests", "bench")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_stages_depend_one_way() -> None:
     result = run("lint-imports")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -94,7 +94,9 @@ def corpus_files(n: int) -> dict[str, bytes]:
     return search_index.search_files(synthetic_docs(n, hostile_every=997))
 
 
-def doc(title: str, day: str, *, summary: str = "", text: str = "", country: str = "syria", **fields) -> SearchDoc:
+def doc(
+    title: str, day: str, *, summary: str = "", text: str = "", country: str = "syria", **fields
+) -> SearchDoc:
     names = dict(COUNTRIES)
     slug = re.sub(r"\W+", "-", title.lower()).strip("-") or "x"
     return SearchDoc(
@@ -226,7 +228,9 @@ def test_hostile_text_stays_data_in_valid_scripts(tmp_path: Path) -> None:
     folder = write_files(files, tmp_path / "out")
     if NODE:
         for name in files:
-            check = subprocess.run([NODE, "--check", str(tmp_path / "out" / name)], capture_output=True, check=False)
+            check = subprocess.run(
+                [NODE, "--check", str(tmp_path / "out" / name)], capture_output=True, check=False
+            )
             assert check.returncode == 0, (name, check.stderr)
         [found] = node(folder, ["search", "alert script"])
         assert found["titles"] == [HOSTILE]  # read back exactly, as a string
@@ -368,18 +372,37 @@ def test_filters_by_country_topic_and_year_with_or_without_words(engine_on) -> N
 def test_highlights_mark_whole_words_whose_terms_matched(engine_on) -> None:
     ask = engine_on([doc("Anything", "2020-01-01")])
     [pieces] = ask(["highlight", ["Two Harbours, one harbourmaster; Türkiye!", ["harbour", "turkiye"]]])
-    assert pieces == [["Two ", False], ["Harbours", True], [", one harbourmaster; ", False], ["Türkiye", True], ["!", False]]
+    assert pieces == [
+        ["Two ", False],
+        ["Harbours", True],
+        [", one harbourmaster; ", False],
+        ["Türkiye", True],
+        ["!", False],
+    ]
     query = ask(["query", "The refugees cit"])[0]
     assert query == [{"exact": "refugee", "prefixes": []}, {"exact": "cit", "prefixes": ["cit"]}]
 
 
 @needs_node
 def test_words_of_any_script_are_found_across_many_small_shards(engine_on, monkeypatch) -> None:
-    monkeypatch.setattr(search_index, "TERM_SHARD_BYTES", 1)  # a shard a term: the engine must pick the right one
-    titles = ["𠀀𠀁 astral ideographs", "ﬀ ligature and ＡＢＣ", "한국어 뉴스", "Ünïcödé zebra", "\uffe0 sign and aardvark"]
+    monkeypatch.setattr(
+        search_index, "TERM_SHARD_BYTES", 1
+    )  # a shard a term: the engine must pick the right one
+    titles = [
+        "𠀀𠀁 astral ideographs",
+        "ﬀ ligature and ＡＢＣ",
+        "한국어 뉴스",
+        "Ünïcödé zebra",
+        "\uffe0 sign and aardvark",
+    ]
     docs = [doc(title, f"2020-01-{n + 10}") for n, title in enumerate(titles)]
     ask = engine_on(docs)
-    found = ask(*(["search", query] for query in ("𠀀𠀁", "ff", "abc", "한국어", "unicode", "zebra", "aardvark", "zz")))
+    found = ask(
+        *(
+            ["search", query]
+            for query in ("𠀀𠀁", "ff", "abc", "한국어", "unicode", "zebra", "aardvark", "zz")
+        )
+    )
     expected = [titles[0], titles[1], titles[1], titles[2], titles[3], titles[3], titles[4]]
     assert [f["titles"] for f in found] == [[t] for t in expected] + [[]]
 
@@ -405,14 +428,25 @@ def test_articles_and_links_from_the_build() -> None:
         tags=(Tag("idlib", "Idlib"),), language="en", draft=False, body_digest="x",
     )  # fmt: skip
     found = SearchDoc.from_article(article, "Body text.")
-    assert (found.path, found.date, found.date_label) == ("2020/02/turkey-patrols/index.html", "2020-02-18", "18 February 2020")
-    assert (found.countries, found.topics, found.tags) == ((("turkiye", "Türkiye"),), (("conflict", "Conflict"),), ("Idlib",))
+    assert (found.path, found.date, found.date_label) == (
+        "2020/02/turkey-patrols/index.html",
+        "2020-02-18",
+        "18 February 2020",
+    )
+    assert (found.countries, found.topics, found.tags) == (
+        (("turkiye", "Türkiye"),),
+        (("conflict", "Conflict"),),
+        ("Idlib",),
+    )
     for mode, base, expected in (
         ("offline", "https://example.org/", ("index.js", "../", "offline", ("../assets/search-core.js", "../assets/search.js"))),
         ("clean", "https://example.org/archive/", ("/archive/search/index.js", "/archive/", "clean", ("/archive/assets/search-core.js", "/archive/assets/search.js"))),
     ):  # fmt: skip
         links = Links(mode, base)  # type: ignore[arg-type]
-        page = search.search_page(lambda target, links=links: links.url(target, source="search/index.html"), offline=mode == "offline")
+        page = search.search_page(
+            lambda target, links=links: links.url(target, source="search/index.html"),
+            offline=mode == "offline",
+        )
         assert (page.index_url, page.root_url, page.link_mode, page.scripts) == expected
 
 
@@ -420,7 +454,15 @@ def test_the_page_inserts_no_markup_and_loads_nothing_from_elsewhere() -> None:
     page = [REPO / "templates" / "search.html", *(REPO / "templates" / "static" / n for n in search.SCRIPTS)]
     for path in page:
         text = path.read_text(encoding="utf-8")
-        for risky in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "http://", "https://"):
+        for risky in (
+            "innerHTML",
+            "outerHTML",
+            "insertAdjacentHTML",
+            "document.write",
+            "eval(",
+            "http://",
+            "https://",
+        ):
             assert risky not in text, (path.name, risky)
         assert not re.search(r"\son[a-z]+\s*=", text), path.name  # no inline event handlers
         assert path.suffix != ".js" or '"use strict";' in text

@@ -32,7 +32,10 @@ class _Previous:
 
 def _keyed(docs: list[SearchDoc]) -> list[SearchDoc]:
     """Digests and body keys as a build gives them: a change of any field gives a new digest."""
-    return [replace(d, digest=str(hash(replace(d, digest="", body_key=""))), body_key=f"b{hash(d.text)}") for d in docs]
+    return [
+        replace(d, digest=str(hash(replace(d, digest="", body_key=""))), body_key=f"b{hash(d.text)}")
+        for d in docs
+    ]
 
 
 def _edit(d: SearchDoc, rng: random.Random, words: list[str]) -> SearchDoc:
