@@ -38,6 +38,24 @@ def test_reimport_of_the_same_source_is_skipped_by_hash(tmp_path: Path) -> None:
     assert len(list((site / "content").rglob("*.md"))) == 1
 
 
+def test_undated_reimport_is_reported_as_skipped_not_as_a_draft(tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    source = FIXTURES / "generic-outlet.txt"
+    assert _import(site, str(source)).exit_code == 0
+    written = site / f"content/2021/03/{SLUG}.md"
+    before = written.read_bytes()
+    # Without --date the input has no date; that must not be reported as a draft written.
+    again = CliRunner().invoke(cli, ["import", str(source), "--site", str(site)])
+    assert again.exit_code == 0, again.output
+    assert again.output.splitlines() == [
+        f"skipped  generic-outlet.txt -> content/2021/03/{SLUG}.md: already imported as {SLUG}.md "
+        "(same content hash); --force replaces it",
+        "Imported 0 (0 as drafts), skipped 1, failed 0.",
+    ]
+    assert written.read_bytes() == before
+    assert not (site / "content/drafts").exists()
+
+
 def test_a_different_article_with_the_same_slug_gets_a_suffix(tmp_path: Path) -> None:
     site = _site(tmp_path)
     first = FIXTURES / "generic-outlet.txt"
@@ -90,5 +108,8 @@ def test_an_undated_article_is_a_draft_that_builds(tmp_path: Path) -> None:
     assert "draft: true  # no publication date known" in text and "\ndate:" not in text
     build = CliRunner().invoke(cli, ["build", "--site", str(site), "--quiet", "--drafts"])
     assert build.exit_code == 0, build.output
-    assert f"content/drafts/{SLUG}.md: warning: undated draft: not built; add date: to publish it" in build.output
+    assert (
+        f"content/drafts/{SLUG}.md: warning: undated draft: not built; add date: to publish it"
+        in build.output
+    )
     assert not list((site / "output").glob("*/*/" + SLUG))  # never published undated, even with --drafts

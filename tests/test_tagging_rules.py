@@ -42,6 +42,38 @@ def test_ambiguous_country_words(text: str, expected: set[str]) -> None:
     assert _found(text) == expected
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "The delegation arrived in Jordan. Jordan Peterson spoke.",
+        "Jordan Peterson spoke. The delegation then arrived in Jordan.",
+        "Mr. Jordan spoke. Refugees in Jordan waited.",
+    ],
+)
+def test_the_country_in_a_place_context_stays_a_mention_beside_a_person(body: str) -> None:
+    tags = tag_countries("", None, body)
+    assert tags.main == ()  # the person makes the article's subject doubtful: never main
+    assert tags.mentioned == ("JO",)
+    assert "is the country, though" in tags.reasons("JO")
+    assert len(tags.ignored()) == 1  # only the person's own "Jordan" is dropped
+
+
+def test_a_person_after_a_sentence_end_is_named_by_the_next_word() -> None:
+    tags = tag_countries("", None, "The delegation arrived in Jordan. Jordan Peterson spoke.")
+    assert tags.ignored() == ['body "Jordan": a person\'s name ("Jordan Peterson")']
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Pippen passed to Jordan. Michael Jordan scored.",  # "to" fits a person as well as a place
+        "Fans in Jordan's hometown cheered. Michael Jordan waved.",  # possessive: the person's
+    ],
+)
+def test_the_person_still_wins_outside_a_place_context(body: str) -> None:
+    assert _found(body) == set()
+
+
 def test_the_outlets_own_name_never_counts() -> None:
     text = "The Moscow Times reported the verdict, citing court documents from Minsk."
     assert _found(text, ignore=("The Moscow Times",)) == {"BY"}

@@ -35,6 +35,9 @@ AFTER_PLACE = frozenset(
     Exchange Cup""".split()  # noqa: SIM905 - a word list reads best as text
 )
 HONORIFICS = frozenset({"Mr", "Mrs", "Ms", "Miss", "Dr", "Sir", "Dame", "Coach", "Senator", "Sen", "Rep"})
+# Lower-case words after which a name-like word is a place, not a person ("arrived in Jordan").
+# Kept narrow on purpose: "passed to Jordan" or "a letter from Chad" are people as often as places.
+PLACE_BEFORE = frozenset({"in", "across", "inside", "throughout", "neighbouring", "neighboring"})
 GIVEN_NAMES = frozenset(
     """Michael Vernon Barbara Hamilton Eddie Mary James John Robert David William Richard Joseph Thomas
     Charles Christopher Daniel Matthew Anthony Mark Donald Steven Paul Andrew Joshua Kenneth Kevin Brian
@@ -87,6 +90,7 @@ class Hit:
     prev_sentence_start: bool  # the token before begins a sentence
     reaction: bool = False  # the subject of "said", "condemned", "welcomed": weighs less
     dropped: str = ""  # why it does not count, when it does not
+    mention_only: bool = False  # read as the country against a person of that name: never a main country
     note: str = ""  # how an ambiguous word was read
 
 
@@ -95,8 +99,10 @@ def is_person(hit: Hit) -> str:
     word = hit.surface
     if word not in NAME_LIKE:
         return ""
-    joined = hit.prev_gap in (" ", ". ")
-    if joined and (hit.prev in GIVEN_NAMES or hit.prev in HONORIFICS):
+    # "Mr. Jordan" is one name; "in Jordan. Jordan Peterson" is a sentence end, not "Jordan Jordan".
+    if (hit.prev_gap == " " and hit.prev in GIVEN_NAMES) or (
+        hit.prev_gap in (" ", ". ") and hit.prev in HONORIFICS
+    ):
         return f"{hit.prev} {word}"
     if (
         hit.part != "title"
@@ -142,7 +148,18 @@ def _people(hits: list[Hit]) -> None:
         same = [h for h in hits if h.surface == word and not h.dropped]
         if same and not _evidence(hits, same[0].codes[0], word):
             for hit in same:
-                hit.dropped = f'the person named earlier ("{name}")'
+                if _place_context(hit):
+                    # "arrived in Jordan" is the country even in an article that names Jordan Peterson;
+                    # with the person in the same text it is kept, but only ever as a mention.
+                    hit.mention_only = True
+                    hit.note = f'"{hit.prev} {word}" is the country, though "{name}" is named: a mention only'
+                else:
+                    hit.dropped = f'the person named earlier ("{name}")'
+
+
+def _place_context(hit: Hit) -> bool:
+    """The word stands where only a place fits: after "in", "across"…, and not as "in Jordan's"."""
+    return hit.prev in PLACE_BEFORE and hit.prev_gap == " " and not hit.next_gap.startswith(("'", "’"))
 
 
 def _turkey_the_bird(hits: list[Hit], text: str) -> None:

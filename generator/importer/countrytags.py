@@ -63,10 +63,13 @@ def tag_countries(title: str, summary: str | None, body: str, *, ignore: tuple[s
     apply_rules(hits, _blank("\n".join(parts.values()), ignore))
     scores: dict[str, float] = {}
     order: list[str] = []
+    capped: set[str] = set()  # countries seen only where a person of the same name is in the text
     for hit in hits:
         if hit.dropped or len(hit.codes) != 1:
             continue
         code = hit.codes[0]
+        if hit.mention_only:
+            capped.add(code)
         weight = PART_WEIGHT[hit.part] * KIND_WEIGHT[hit.kind]
         if hit.reaction:
             weight *= REACTION_WEIGHT
@@ -76,10 +79,13 @@ def tag_countries(title: str, summary: str | None, body: str, *, ignore: tuple[s
             order.append(code)
     ranked = sorted(scores.values(), reverse=True)
     top = ranked[0] if ranked else 0.0
-    main = tuple(c for c in order if scores[c] >= MAIN_MINIMUM and scores[c] >= MAIN_SHARE * top)
+    # A mention-only country is never main: _people rescues it from a person of that name, and only
+    # _evidence (other words for the country) can undo that; it did not, so the article is not about it.
+    candidates = [c for c in order if c not in capped]
+    main = tuple(c for c in candidates if scores[c] >= MAIN_MINIMUM and scores[c] >= MAIN_SHARE * top)
     if not main and ranked and (len(ranked) == 1 or top >= 2 * ranked[1]):
         # A story that names one country, however briefly, is about it ("in North Carolina").
-        main = tuple(c for c in order if scores[c] == top)[:1]
+        main = tuple(c for c in candidates if scores[c] == top)[:1]
     mentioned = tuple(c for c in order if c not in main)
     return CountryTags(main, mentioned, {c: round(s, 2) for c, s in scores.items()}, tuple(hits))
 

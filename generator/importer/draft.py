@@ -23,6 +23,7 @@ class Draft:
     language: str | None = None
     dropped: list[tuple[int | None, str, str]] = field(default_factory=list)  # (line, text, why)
     notes: list[str] = field(default_factory=list)  # warnings for the report
+    date_hint: str | None = None  # a date line seen in a plain-text dump; a hint only, never the date
     ignore_names: tuple[str, ...] = ()  # the outlet's names: never country mentions
 
     @property

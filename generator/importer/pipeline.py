@@ -154,10 +154,7 @@ def _text_draft(
     draft.dropped = [(n, text, why) for n, text, why in cleaned.dropped]
     if profile:
         draft.source, draft.ignore_names = profile.name, profile.names
-    if cleaned.date_hint:
-        draft.notes.append(
-            f'the text shows a date ("{cleaned.date_hint}"): if it is the publication date, use --date'
-        )
+    draft.date_hint = cleaned.date_hint
     return draft
 
 
@@ -209,14 +206,21 @@ def _finish(draft: Draft, settings: ImportSettings, index: ContentIndex, options
     text = render(fields, draft.body, comments=comments)
     out.path, out.status = place.path, place.action
     _describe(out, draft, countries, topics)
+    if place.action == "skip":
+        # Nothing is written, so neither the draft warning nor the --date hint applies: the
+        # article on disk keeps whatever date it has.
+        out.draft = False
+        out.message = f"already imported as {place.path.name} (same content hash); --force replaces it"
+        return out
+    if draft.date_hint:
+        out.warnings.append(
+            f'the text shows a date ("{draft.date_hint}"): if it is the publication date, use --date'
+        )
     if out.draft:
         out.warnings.append(
             "no publication date in the input: written as a draft; pass --date YYYY-MM-DD, "
             "or set date: in the file and remove draft: true"
         )
-    if place.action == "skip":
-        out.message = f"already imported as {place.path.name} (same content hash); --force replaces it"
-        return out
     problems = _validate(text, settings, place.path)
     if problems:
         out.status, out.message = "failed", "; ".join(problems)
