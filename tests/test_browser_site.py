@@ -5,6 +5,8 @@ build served by a real nginx at a sub-path (``/archive/``) on a free loopback po
 click-through from the home page to every kind of page with no failed request, HTTP error or console
 error; search; axe-core on each kind of page. Screenshots of the home page, the article and the
 countries map at 1280 and 375 px go to tests/screenshots/ (git-ignored) to be looked at after a run.
+The theme on the offline build: no sideways scroll at 360 px, dark mode when the system asks for it
+(and axe-core again in dark mode), and a print stylesheet that prints an article without navigation.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -180,14 +183,19 @@ def test_search_finds_the_article_and_filters_by_country(page: Any, site_url: tu
     assert errors == []
 
 
-@pytest.mark.parametrize("name", PAGES)
-def test_no_serious_accessibility_violations(page: Any, site_url: tuple[str, str], name: str) -> None:
-    page.goto(url_of(site_url, PAGES[name]))
+def _axe_violations(page: Any, site: tuple[str, str], name: str) -> list[str]:
+    """axe-core's serious and critical violations on the page ``name`` (search: with results shown)."""
+    page.goto(url_of(site, PAGES[name]))
     if name == "search":
         page.wait_for_selector("#dl-search[data-ready]")
         page.get_by_label("Search words").fill("Idlib")
         _results(page, "Idlib")
-    violations = run_axe(page)
+    return run_axe(page)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_no_serious_accessibility_violations(page: Any, site_url: tuple[str, str], name: str) -> None:
+    violations = _axe_violations(page, site_url, name)
     assert violations == [], "\n".join(violations)
 
 
@@ -209,3 +217,92 @@ def test_screenshots_and_no_sideways_scroll(browser: Any, offline_root: Path, wi
         assert errors == []
     finally:
         context.close()
+
+
+# --- The theme: narrow screens, dark mode, print ---------------------------------------------------
+
+
+def offline_site(root: Path) -> tuple[str, str]:
+    """The offline build at ``root`` as a ``site_url`` value, for ``url_of``."""
+    return "file", root.as_uri() + "/"
+
+
+@contextmanager
+def opened(browser: Any, **options: Any) -> Iterator[Any]:
+    """A page in a fresh browser context made with ``options`` (viewport, color_scheme, ...)."""
+    context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **options})
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("name", ["home", "article", "countries"])
+def test_no_sideways_scroll_at_360_px(browser: Any, offline_root: Path, name: str) -> None:
+    # 360 px is the narrowest common phone; the theme promises to fit it without horizontal scrolling.
+    with opened(browser, viewport={"width": 360, "height": 740}) as page:
+        errors = record_errors(page)
+        page.goto(url_of(offline_site(offline_root), PAGES[name]))
+        scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert inner_width == 360
+        assert scroll_width <= inner_width, f"{name}: scrollWidth {scroll_width} > {inner_width}"
+        assert errors == []
+
+
+def _rgb(css: str) -> tuple[int, ...]:
+    """``rgb(23, 24, 27)`` as numbers."""
+    match = re.fullmatch(r"rgba?\((\d+), (\d+), (\d+)(?:, [\d.]+)?\)", css)
+    assert match, css
+    return tuple(int(n) for n in match.groups())
+
+
+def _colours(page: Any) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The body's computed background and text colours."""
+    background, text = page.evaluate(
+        "(() => { const s = getComputedStyle(document.body); return [s.backgroundColor, s.color]; })()"
+    )
+    return _rgb(background), _rgb(text)
+
+
+@pytest.mark.parametrize("name", ["home", "article"])
+def test_dark_mode_follows_the_system_setting(browser: Any, offline_root: Path, name: str) -> None:
+    url = url_of(offline_site(offline_root), PAGES[name])
+    schemes = {}
+    for scheme in ("light", "dark"):
+        with opened(browser, color_scheme=scheme) as page:
+            page.goto(url)
+            schemes[scheme] = _colours(page)
+    (light_bg, light_text), (dark_bg, dark_text) = schemes["light"], schemes["dark"]
+    assert dark_bg != light_bg
+    # Dark text on a light page, light text on a dark one: the scheme really turned over.
+    assert sum(light_bg) > sum(light_text)
+    assert sum(dark_bg) < sum(dark_text)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_no_serious_accessibility_violations_in_dark_mode(
+    browser: Any, offline_root: Path, name: str
+) -> None:
+    # The dark palette has its own contrast to get right, checked page by page like the light one.
+    with opened(browser, color_scheme="dark") as page:
+        violations = _axe_violations(page, offline_site(offline_root), name)
+        assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
+    assert violations == [], "\n".join(violations)
+
+
+SHOWN = "(els) => els.filter((e) => e.getClientRects().length > 0).map((e) => e.className || e.tagName)"
+
+
+def test_an_article_prints_without_navigation(browser: Any, offline_root: Path) -> None:
+    with opened(browser) as page:
+        page.goto(url_of(offline_site(offline_root), ARTICLE))
+        navigation = page.locator("nav, .skip-link, .site-footer")
+        on_screen = navigation.evaluate_all(SHOWN)
+        assert "site-nav" in on_screen  # shown on screen, so hiding it below is the print stylesheet's doing
+        page.emulate_media(media="print")
+        assert navigation.evaluate_all(SHOWN) == []
+        body = page.locator(".article-body")
+        assert body.is_visible()
+        assert page.locator("h1").inner_text() == TITLE
+        assert "Turkish" in body.inner_text()
+        assert page.locator(".site-title").is_visible()  # the site's name stays, as a letterhead

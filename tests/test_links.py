@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -63,6 +64,19 @@ LINK_TABLE: dict[str, tuple[str, str, str, str, str]] = {
     "404": (urls.not_found(), "/archive/404.html", "404.html", "../../../404.html", "../../../../404.html"),
     "asset": (urls.asset("style.css"), "/archive/assets/style.css", "assets/style.css",
               "../../../assets/style.css", "../../../../assets/style.css"),
+    "feed": (urls.feed(), "/archive/feed.xml", "feed.xml", "../../../feed.xml", "../../../../feed.xml"),
+    "feed-country": (urls.feed(SYRIA), "/archive/countries/syria/feed.xml", "countries/syria/feed.xml",
+                     "../../../countries/syria/feed.xml", "../../feed.xml"),
+    "feed-topic": (urls.feed(CONFLICT), "/archive/topics/conflict/feed.xml", "topics/conflict/feed.xml",
+                   "../../../topics/conflict/feed.xml", "../../../../topics/conflict/feed.xml"),
+    "feed-tag": (urls.feed(GREEK_TAG), f"/archive/tags/{GREEK_ENC}/feed.xml", f"tags/{GREEK_ENC}/feed.xml",
+                 f"../../../tags/{GREEK_ENC}/feed.xml", f"../../../../tags/{GREEK_ENC}/feed.xml"),
+    "search": (urls.search(), "/archive/search/", "search/index.html", "../../../search/index.html",
+               "../../../../search/index.html"),
+    "sitemap": (urls.sitemap(), "/archive/sitemap.xml", "sitemap.xml", "../../../sitemap.xml",
+                "../../../../sitemap.xml"),
+    "robots": (urls.robots(), "/archive/robots.txt", "robots.txt", "../../../robots.txt",
+               "../../../../robots.txt"),
 }  # fmt: skip
 CASES = [
     pytest.param(row[0], source, mode, expected, id=f"{name}-{mode}-from-{source.split('/')[0]}")
@@ -72,6 +86,21 @@ CASES = [
     )
     for mode, expected in (("clean", clean), ("offline", offline))
 ]
+
+
+# Rows whose name is not the urls function they call.
+ROW_FUNCTION = {"404": "not_found", "year": "period", "month": "period"}
+
+
+def test_link_table_has_a_row_for_every_path_function() -> None:
+    # A path function added to generator/urls.py without a row here would go untested in both modes.
+    functions = {
+        name
+        for name, function in inspect.getmembers(urls, inspect.isfunction)
+        if function.__module__ == urls.__name__ and not name.startswith("_")
+    }
+    covered = {ROW_FUNCTION.get(name, name.split("-")[0]) for name in LINK_TABLE}
+    assert functions - covered == set()
 
 
 @pytest.mark.parametrize(("target", "source", "mode", "expected"), CASES)
@@ -106,6 +135,11 @@ def test_link_special_cases(
         ("https://example.org/archive/", urls.not_found(), "https://example.org/archive/404.html"),
         ("https://example.org/", urls.article(ARTICLE), "https://example.org/2020/02/other-slug/"),
         ("https://example.org/", urls.asset("style.css"), "https://example.org/assets/style.css"),
+        # Feeds, the sitemap and robots.txt name pages by their full URL.
+        ("https://example.org/archive/", urls.feed(SYRIA), "https://example.org/archive/countries/syria/feed.xml"),
+        ("https://example.org/archive/", urls.search(), "https://example.org/archive/search/"),
+        ("https://example.org/archive/", urls.sitemap(), "https://example.org/archive/sitemap.xml"),
+        ("https://example.org/", urls.robots(), "https://example.org/robots.txt"),
     ],
 )  # fmt: skip
 @pytest.mark.parametrize("mode", ["clean", "offline"])

@@ -1,9 +1,10 @@
 """The search page in a real browser: Playwright driving the system's Chromium, from file:// and over http.
 
-Until the search page is part of ``dateline build``, ``assemble_search_site`` writes what the page
-needs into an output folder: the rendered ``templates/search.html``, ``templates/static/`` as
-``assets/``, the ``search_files`` output and a stub page per article. Switching these tests to a
-real build means replacing that one helper.
+The search page is part of ``dateline build``, and tests/test_browser_site.py searches a real build of
+the example site. These tests need thousands of articles, so rather than building every page
+``assemble_search_site`` writes only what the search page needs into an output folder: the rendered
+``templates/search.html``, ``templates/static/`` as ``assets/``, the ``search_files`` output and a stub
+page for each of the first 200 articles (enough to follow a result's link).
 
 In CI (``CI`` set) a missing Chromium or Playwright fails the tests; elsewhere they skip.
 ``test_measure_a_10000_article_archive`` prints the sizes and timings quoted in docs/search.md
@@ -66,9 +67,15 @@ def assemble_search_site(
         _write(out / name, data)
     for static in sorted((REPO / "templates" / "static").rglob("*")):
         if static.is_file():
-            _write(out / urls.asset(static.relative_to(REPO / "templates" / "static").as_posix()), static.read_bytes())
+            _write(
+                out / urls.asset(static.relative_to(REPO / "templates" / "static").as_posix()),
+                static.read_bytes(),
+            )
     for d in docs[:200]:  # enough to follow a result's link
-        _write(out / d.path, f"<!doctype html><title>{html.escape(d.title)}</title><h1>{html.escape(d.title)}</h1>".encode())
+        _write(
+            out / d.path,
+            f"<!doctype html><title>{html.escape(d.title)}</title><h1>{html.escape(d.title)}</h1>".encode(),
+        )
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(REPO / "templates"), autoescape=True, undefined=jinja2.StrictUndefined
     )
@@ -103,7 +110,9 @@ def _write(path: Path, data: bytes) -> None:
 
 def small_docs() -> list[SearchDoc]:
     return [
-        doc("Harbour reopens in Türkiye", "2024-11-01", country="turkiye", summary="The old harbour is open."),
+        doc(
+            "Harbour reopens in Türkiye", "2024-11-01", country="turkiye", summary="The old harbour is open."
+        ),
         doc("Harbour strike in France", "2024-10-01", country="france", summary="Dockers stop the harbour."),
         doc(HOSTILE, "2024-09-01", summary="A title that tries to be markup: alert"),
         *synthetic_docs(150, seed=3),
@@ -121,7 +130,9 @@ def _missing(reason: str) -> None:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    executable = next((c for c in ("/usr/bin/chromium", shutil.which("chromium")) if c and Path(c).is_file()), None)
+    executable = next(
+        (c for c in ("/usr/bin/chromium", shutil.which("chromium")) if c and Path(c).is_file()), None
+    )
     if executable is None:
         _missing("no chromium on this machine (apt-get install chromium)")
     try:
@@ -254,7 +265,9 @@ def test_the_address_keeps_the_search_and_the_keyboard_reaches_everything(browse
         page.locator("#dl-search-more").focus()
         page.keyboard.press("Enter")
         page.wait_for_function("document.querySelectorAll('#dl-search-results > li').length > 20")
-        assert page.evaluate("document.activeElement.closest('li') === document.querySelectorAll('#dl-search-results > li')[20]")
+        assert page.evaluate(
+            "document.activeElement.closest('li') === document.querySelectorAll('#dl-search-results > li')[20]"
+        )
         page.get_by_label("Search words").press("Escape")
         assert shown(page, "") == []
 
@@ -274,12 +287,26 @@ def test_without_javascript_the_page_says_so(browser, tmp_path: Path) -> None:
 
 # -- measuring --------------------------------------------------------------------------------------
 
-WARM_QUERIES = ("garden", "bridge lantern", "refugees", "harbour volunteer", "migration", "türkiye", "quiet", "ferry")
+WARM_QUERIES = (
+    "garden",
+    "bridge lantern",
+    "refugees",
+    "harbour volunteer",
+    "migration",
+    "türkiye",
+    "quiet",
+    "ferry",
+)
 
 
 def test_measure_a_10000_article_archive(browser, tmp_path: Path, record_property) -> None:
-    """Bytes loaded and time to results on 10,000 synthetic articles (6.2 million words); no timing is
-    asserted, only that a first search loads under 5 MB. ``pytest -s`` prints the figures."""
+    """Bytes loaded and time to results on 10,000 synthetic articles (6.2 million words), from file://
+    and over http: the index is made by ``search_files`` and opened in a site written by
+    ``assemble_search_site``, not by a whole ``dateline build``. Three common and three rare words are
+    each typed into a fresh page (nothing loaded yet); on the first of them, eight more queries are
+    timed once the shards they need are loaded. No timing is asserted, only that a first search loads
+    under 5 MB. ``pytest -s`` prints the figures (those quoted in docs/search.md); they are also
+    recorded as the ``search_measurements`` property."""
     files = corpus_files(10_000)
     words = {"common word": ("harbour", "bridge", "volunteer"), "rare word": synthetic_rare_words(3)}
     report: dict[str, object] = {"index files": len(files), "index bytes": sum(map(len, files.values()))}
@@ -295,11 +322,15 @@ def test_measure_a_10000_article_archive(browser, tmp_path: Path, record_propert
                     loads.append(_loaded_bytes(page, www))
                     assert loads[-1]["total"] < 5_000_000
                     if label == "common word" and query == queries[0]:
-                        report[f"{how}: ms to results once shards are loaded, median of 8 queries"] = _warm(page)
+                        report[f"{how}: ms to results once shards are loaded, median of 8 queries"] = _warm(
+                            page
+                        )
             report[f"{how}: first search of a {label} {queries}: ms from last key to results, median"] = (
                 statistics.median(times)
             )
-            report[f"{how}: first search of a {label}: bytes loaded, largest"] = max(loads, key=lambda x: x["total"])
+            report[f"{how}: first search of a {label}: bytes loaded, largest"] = max(
+                loads, key=lambda x: x["total"]
+            )
     for key, value in report.items():
         print(f"{key}: {value}")
     record_property("search_measurements", json.dumps(report))
