@@ -11,6 +11,7 @@ import contextlib
 import gc
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 import sys
@@ -170,18 +171,19 @@ def _input_stamp(config: SiteConfig, options: BuildOptions, paths: list[Path]) -
     files = [config.root / "site.toml", *paths]
     for folder in (config.templates_dir, theme_dir(), config.static_dir):
         files += sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
-    h = hashlib.sha256(repr((__version__, options.drafts, options.strict, str(config))).encode())
+    lines = [repr((__version__, options.drafts, options.strict, str(config))), "\n"]
     newest = 0
-    for path in files:
+    stat = os.stat
+    for path in map(os.fspath, files):  # os.stat on strings: Path.stat costs twice as much a file
         try:
-            st = path.stat()
+            st = stat(path)
         except OSError:
             return None
         newest = max(newest, st.st_mtime_ns)
-        h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\n".encode())
+        lines.append(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\n")
     if newest > time.time_ns() - _RACY_NS:
         return None
-    return h.hexdigest()
+    return hashlib.sha256("".join(lines).encode()).hexdigest()
 
 
 def _last_build(cache: BuildCache, stamp: str | None, config: SiteConfig) -> BuildResult | None:

@@ -124,10 +124,12 @@ def _touched(ctx: Context, route: Route, changed: set[str], cards: set[str]) -> 
     if isinstance(route.subject, Article):
         if route.subject.source_path in changed:
             return True
+        if not cards:  # only bodies changed (the usual edit): no other page shows a body
+            return False
         near = ctx.index.neighbours[route.subject.source_path]
         linked = (near.previous, near.next, *near.related)
         return any(a is not None and a.source_path in cards for a in linked)
-    return any(a.source_path in cards for a in route.articles)
+    return bool(cards) and any(a.source_path in cards for a in route.articles)
 
 
 def render_routes(

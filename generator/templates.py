@@ -68,6 +68,10 @@ class TemplateSet:
     site_root: Path
     folders: tuple[Path, ...]
     _digests: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    # What each template uses, by name: every page template extends base.html, which is parsed once.
+    _uses: dict[str, tuple[str, list[tuple[str, tuple[str, int] | None, bool]]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def where(self, filename: str | None) -> str:
         if not filename:
@@ -103,7 +107,7 @@ class TemplateSet:
             if current in sources or (optional and current in missing):
                 continue
             try:
-                source, filename, _ = self.env.loader.get_source(self.env, current)  # type: ignore[union-attr]
+                source, uses = self._uses_of(current)
             except jinja2.TemplateNotFound:
                 if optional:
                     missing.add(current)
@@ -112,19 +116,31 @@ class TemplateSet:
                     raise
                 raise TemplateProblem(f"template not found: {current}", *named_at) from None
             sources[current] = source
-            tree = self.env.parse(source, current, filename)
-            for used in {node.name for node in tree.find_all(nodes.Name)}:  # card_html() renders card.html
-                memo = self.env.globals.get(used)
-                if isinstance(memo, _MacroMemo):
-                    todo.append((memo.template, None, False))
-            for ref, line, may_miss in _references(tree):
-                if ref is None:  # computed at render time, so it could be any template: depend on all
-                    todo.extend(
-                        (t, None, True) for t in self.env.list_templates(extensions=["html", "xml", "txt"])
-                    )
-                else:
-                    todo.append((ref, (filename or current, line), may_miss))
+            todo.extend(uses)
         return sources
+
+    def _uses_of(self, name: str) -> tuple[str, list[tuple[str, tuple[str, int] | None, bool]]]:
+        """The source of ``name`` and the templates it uses: (name, where it is named, may be missing)."""
+        if name in self._uses:
+            return self._uses[name]
+        source, filename, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
+        tree = self.env.parse(source, name, filename)
+        uses: list[tuple[str, tuple[str, int] | None, bool]] = []
+        for used in sorted(
+            {node.name for node in tree.find_all(nodes.Name)}
+        ):  # card_html() renders card.html
+            memo = self.env.globals.get(used)
+            if isinstance(memo, _MacroMemo):
+                uses.append((memo.template, None, False))
+        for ref, line, may_miss in _references(tree):
+            if ref is None:  # computed at render time, so it could be any template: depend on all
+                uses.extend(
+                    (t, None, True) for t in self.env.list_templates(extensions=["html", "xml", "txt"])
+                )
+            else:
+                uses.append((ref, (filename or name, line), may_miss))
+        self._uses[name] = (source, uses)
+        return source, uses
 
     def diagnostic(self, exc: BaseException, template: str) -> Diagnostic:
         """A located message for an error raised while loading or rendering ``template``."""
