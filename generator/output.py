@@ -25,7 +25,9 @@ import fcntl
 import hashlib
 import os
 import shutil
+import stat
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from pathlib import Path
 
 from generator.cache import BuildCache, Manifest
@@ -147,8 +149,9 @@ class OutputWriter:
         self.desired: Manifest = {}
         self.written = 0
         self.linked = 0
-        self._dirs: set[Path] = set()
         self._safe_dirs: set[Path] = set()
+        self._folders: set[str] = {""}  # folders of the twin known to be real folders inside it
+        self._fresh: set[str] = set()  # folders this build made: nothing in them predates it
         self._as_live: list[str] = []  # files of the new build identical to the live folder's
         self._claimed: dict[str, str] = {}  # lower-cased path -> path: two paths one host may confuse
         self._started = False
@@ -190,10 +193,8 @@ class OutputWriter:
             return
         try:
             self._start()
-            target = self._target(rel)
-            self._make_parent(target)
             self._changed.add(rel)
-            _replace(target, lambda temp: temp.write_bytes(data))
+            self._place(rel, lambda path: Path(path).write_bytes(data))
         except OSError as exc:
             raise self._failed(rel, "write the output", exc) from exc
         self.written += 1
@@ -219,10 +220,8 @@ class OutputWriter:
             digest = self.desired[rel][1]
             if not self._twin_has(rel, digest, None):
                 try:
-                    target = self._target(rel)
-                    self._make_parent(target)
                     self._changed.add(rel)
-                    _replace(target, lambda temp, rel=rel: os.link(self.front / rel, temp))
+                    self._place(rel, partial(os.link, f"{self.front}/{rel}"))
                 except OSError as exc:
                     raise self._failed(rel, "write the output", exc) from exc
                 self.linked += 1
@@ -247,7 +246,16 @@ class OutputWriter:
     def _twin_has(self, rel: str, digest: str, data: bytes | None) -> bool:
         if self.back_manifest is not None:
             return self.back_manifest.get(rel, ("", ""))[1] == digest
-        return data is not None and self.back.is_dir() and _same_bytes(self._target(rel), data)
+        if data is None or self._made_by_this_build(rel.rpartition("/")[0]):
+            return False
+        return self.back.is_dir() and _same_bytes(self._target(rel), data)
+
+    def _made_by_this_build(self, folder: str) -> bool:
+        while folder:
+            if folder in self._fresh:
+                return True
+            folder = folder.rpartition("/")[0]
+        return False
 
     def _start(self) -> None:
         if self._started:
@@ -274,13 +282,41 @@ class OutputWriter:
             raise OutsideOutput(rel)
         return path
 
-    def _make_parent(self, target: Path) -> None:
-        parent = target.parent
-        if parent not in self._dirs:
-            if parent.is_symlink() or (parent.exists() and not parent.is_dir()):
-                parent.unlink()
-            parent.mkdir(parents=True, exist_ok=True)
-            self._dirs.add(parent)
+    def _place(self, rel: str, make: Callable[[str], object]) -> None:
+        """Put a file at ``rel`` in the twin with ``make(path)``, never through a planted link."""
+        folder = rel.rpartition("/")[0]
+        self._folder(folder)
+        target = f"{self.back}/{rel}"
+        if self._made_by_this_build(folder):
+            make(target)  # a folder this build made holds nothing it did not put there
+            return
+        if os.path.islink(target):
+            raise OutsideOutput(rel)
+        _replace(Path(target), lambda temp: make(os.fspath(temp)))
+
+    def _folder(self, folder: str) -> None:
+        """Make ``folder`` of the twin a real folder, part by part from the twin's top.
+
+        A part that is a link leading out of the twin is refused; one leading inside it, or a file
+        in the way, is replaced by a folder. Parts are looked at one system call each, rather than
+        resolving each folder's whole path again: building a new twin makes some 20,000 of them."""
+        if folder in self._folders:
+            return
+        self._folder(folder.rpartition("/")[0])
+        path = f"{self.back}/{folder}"
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            Path(path).mkdir()
+            self._fresh.add(folder)
+        else:
+            if stat.S_ISLNK(st.st_mode) and not _resolves_inside(Path(path), self.back):
+                raise OutsideOutput(folder)
+            if not stat.S_ISDIR(st.st_mode):
+                Path(path).unlink()
+                Path(path).mkdir()
+                self._fresh.add(folder)
+        self._folders.add(folder)
 
     def _remove_extras(self) -> None:
         if self.back_manifest is not None:
@@ -353,6 +389,13 @@ def _replace(target: Path, make: Callable[[Path], object]) -> None:
         temp.unlink()
     make(temp)
     os.replace(temp, target)
+
+
+def _resolves_inside(link: Path, folder: Path) -> bool:
+    try:
+        return link.resolve().is_relative_to(folder.resolve())
+    except (RuntimeError, OSError):  # a link that loops leads nowhere usable
+        return False
 
 
 def _walk_files(folder: Path) -> Iterator[Path]:
