@@ -1,14 +1,17 @@
 """The search page in a real browser: Playwright driving the system's Chromium, from file:// and over http.
 
 The search page is part of ``dateline build``, and tests/test_browser_site.py searches a real build of
-the example site. These tests need thousands of articles, so rather than building every page
-``assemble_search_site`` writes only what the search page needs into an output folder: the rendered
-``templates/search.html``, ``templates/static/`` as ``assets/``, the ``search_files`` output and a stub
-page for each of the first 200 articles (enough to follow a result's link).
+the example site. The tests of typing, filtering and escaping need a few hundred articles with
+chosen titles, so rather than building every page ``assemble_search_site`` writes only what the
+search page needs into an output folder: the rendered ``templates/search.html``,
+``templates/static/`` as ``assets/``, the ``search_files`` output and a stub page for each of the
+first 200 articles (enough to follow a result's link).
+
+``test_measure_a_10000_article_archive`` builds bench/corpus.py's 10,000 synthetic articles for real
+(about a minute of the test's time) and prints the sizes and timings of searching them (run with
+``-s`` to see them); it asserts no timing.
 
 In CI (``CI`` set) a missing Chromium or Playwright fails the tests; elsewhere they skip.
-``test_measure_a_10000_article_archive`` prints the sizes and timings quoted in docs/search.md
-(run with ``-s`` to see them); it asserts no timing.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import os
 import re
 import shutil
 import statistics
+import sys
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -30,14 +34,18 @@ from urllib.parse import unquote, urlsplit
 
 import jinja2
 import pytest
-from test_search import COUNTRIES, HOSTILE, corpus_files, doc, synthetic_docs, synthetic_rare_words
+from test_search import COUNTRIES, HOSTILE, _data, doc, synthetic_docs
 
 from generator import search, search_index, urls
+from generator.build import BuildOptions, build
 from generator.search import SearchDoc, SearchPage
 from generator.views import Link, PageView, SiteView
 from tests.chromium_flags import CHROMIUM_ARGS as BASE_ARGS
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "bench"))
+import corpus  # noqa: E402  (bench/corpus.py: the synthetic archive the benchmarks build)
+
 CHROMIUM_ARGS = [
     *BASE_ARGS,
     "--allow-file-access-from-files",
@@ -53,9 +61,7 @@ class SearchPageView(PageView):
     search: SearchPage | None = None
 
 
-def assemble_search_site(
-    out: Path, docs: Iterable[SearchDoc], *, mode: str, base_url: str, files: dict[str, bytes] | None = None
-) -> Path:
+def assemble_search_site(out: Path, docs: Iterable[SearchDoc], *, mode: str, base_url: str) -> Path:
     """An output folder with the search page at search/index.html; returns the page's path."""
     links = urls.Links(mode, base_url)  # type: ignore[arg-type]
 
@@ -63,7 +69,7 @@ def assemble_search_site(
         return links.url(target, source=PAGE)
 
     docs = list(docs)
-    for name, data in (files or search_index.search_files(docs)).items():
+    for name, data in search_index.search_files(docs).items():
         _write(out / name, data)
     for static in sorted((REPO / "templates" / "static").rglob("*")):
         if static.is_file():
@@ -167,30 +173,34 @@ def serving(folder: Path) -> Iterator[str]:
 
 
 @contextmanager
-def search_page(
-    browser, tmp_path: Path, how: str, docs: list[SearchDoc], files=None, *, reuse: bool = False
-) -> Iterator[object]:
+def search_page(browser, tmp_path: Path, how: str, docs: list[SearchDoc]) -> Iterator[object]:
     """The search page opened ``how``: "file" (offline build from disk) or "http" (clean links, under
-    a sub-path); any dialog (an alert an injected script would raise) fails the test. With ``reuse``,
-    a folder assembled before is opened again."""
+    a sub-path)."""
     www = tmp_path / f"www-{how}"
     site, mode, base = (www, "offline", "https://example.org/") if how == "file" else (
         www / "archive", "clean", "https://example.org/archive/"
     )  # fmt: skip
-    page_file = site / PAGE
-    if not (reuse and page_file.exists()):
-        assemble_search_site(site, docs, mode=mode, base_url=base, files=files)
+    page_file = assemble_search_site(site, docs, mode=mode, base_url=base)
     with ExitStack() as stack:
-        root = stack.enter_context(serving(www)) if how == "http" else None
-        context = browser.new_context()
-        stack.callback(context.close)
+        url = page_file.as_uri() if how == "file" else stack.enter_context(serving(www)) + "archive/search/"
+        yield stack.enter_context(opened(browser, url))
+
+
+@contextmanager
+def opened(browser, url: str) -> Iterator[object]:
+    """A search page at ``url`` in a fresh browser context (nothing loaded or cached yet), once its
+    search is ready; any dialog (an alert an injected script would raise) fails the test."""
+    context = browser.new_context()
+    try:
         page = context.new_page()
         dialogs: list[str] = []
         page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-        page.goto(page_file.as_uri() if root is None else root + "archive/search/")
+        page.goto(url)
         page.wait_for_selector("#dl-search[data-ready]")
         yield page
         assert dialogs == []
+    finally:
+        context.close()
 
 
 def shown(page, query: str, filters: str = "") -> list[str]:
@@ -287,53 +297,104 @@ def test_without_javascript_the_page_says_so(browser, tmp_path: Path) -> None:
 
 # -- measuring --------------------------------------------------------------------------------------
 
+ARTICLES = 10_000
+COMMON_WORDS = ("harbour", "bridge", "volunteer")  # nouns of bench/corpus.py's prose
+# Words of the corpus: its prose, a topic's label ("Migration and refugees") and a country's name.
 WARM_QUERIES = (
     "garden",
     "bridge lantern",
     "refugees",
     "harbour volunteer",
     "migration",
-    "türkiye",
+    "turkey",
     "quiet",
     "ferry",
 )
 
 
 def test_measure_a_10000_article_archive(browser, tmp_path: Path, record_property) -> None:
-    """Bytes loaded and time to results on 10,000 synthetic articles (6.2 million words), from file://
-    and over http: the index is made by ``search_files`` and opened in a site written by
-    ``assemble_search_site``, not by a whole ``dateline build``. Three common and three rare words are
-    each typed into a fresh page (nothing loaded yet); on the first of them, eight more queries are
-    timed once the shards they need are loaded. No timing is asserted, only that a first search loads
-    under 5 MB. ``pytest -s`` prints the figures (those quoted in docs/search.md); they are also
-    recorded as the ``search_measurements`` property."""
-    files = corpus_files(10_000)
-    words = {"common word": ("harbour", "bridge", "volunteer"), "rare word": synthetic_rare_words(3)}
-    report: dict[str, object] = {"index files": len(files), "index bytes": sum(map(len, files.values()))}
-    for how in ("http", "file"):
-        www = tmp_path / how / f"www-{how}"
-        for label, queries in words.items():
-            times, loads = [], []
-            for query in queries:  # a fresh page each: nothing loaded yet
-                with search_page(browser, tmp_path / how, how, [], files=files, reuse=True) as page:
-                    page.get_by_label("Search words").press_sequentially(query, delay=80)  # a quick typist
-                    assert shown(page, query)
-                    times.append(float(page.locator("#dl-search-results").get_attribute("data-ms")))
-                    loads.append(_loaded_bytes(page, www))
-                    assert loads[-1]["total"] < 5_000_000
-                    if label == "common word" and query == queries[0]:
-                        report[f"{how}: ms to results once shards are loaded, median of 8 queries"] = _warm(
-                            page
-                        )
-            report[f"{how}: first search of a {label} {queries}: ms from last key to results, median"] = (
-                statistics.median(times)
-            )
-            report[f"{how}: first search of a {label}: bytes loaded, largest"] = max(
-                loads, key=lambda x: x["total"]
-            )
+    """Bytes loaded and time to results on a real build of 10,000 synthetic articles, from file:// and
+    over http.
+
+    ``corpus.write_corpus`` writes bench/corpus.py's 10,000 articles (those of ``bench/run.py --sizes
+    10000``) and ``build`` makes the whole site of them with offline links; its search/index.html is
+    opened from disk, and over http with this process serving the same output folder on a loopback
+    port. The common words are nouns of the corpus's prose; the rare ones are the three words (terms
+    of letters only) that the fewest articles have, counted in the built index. Each of the six is
+    typed a letter at a time into a fresh page (nothing loaded yet); on the first common word, eight
+    more queries are timed once the shards they need are loaded. No timing is asserted, only that a
+    first search loads under 5 MB. ``pytest -s`` prints the figures; they are also recorded as the
+    ``search_measurements`` property."""
+    site, out = tmp_path / "site", tmp_path / "out"
+    corpus.write_corpus(site, ARTICLES)
+    built = build(site, BuildOptions(output=out, links="offline", cache=False))
+    assert built.articles == ARTICLES
+    found_in = articles_by_term(out)
+    words = {"common word": COMMON_WORDS, "rare word": rarest_words(found_in, 3)}
+    having = {word: found_in.get(word, 0) for typed in words.values() for word in typed}
+    assert all(having[word] > ARTICLES // 10 for word in COMMON_WORDS), having
+    assert all(having[word] < ARTICLES // 100 for word in words["rare word"]), having
+    index = sorted((out / search.FOLDER).glob("*.js"))  # the page, search/index.html, is not the index
+    report: dict[str, object] = {
+        "build": f"{built.articles} articles, {built.pages} pages in {built.seconds:.0f} s",
+        "index files": len(index),
+        "index bytes": sum(file.stat().st_size for file in index),
+        "articles with the word": having,
+    }
+    with serving(out) as root:
+        for how, url in (("http", root + PAGE), ("file", (out / PAGE).as_uri())):
+            for label, queries in words.items():
+                times, loads = [], []
+                for query in queries:
+                    with opened(browser, url) as page:
+                        ms, loaded = _first_search(page, query, out)
+                        times.append(ms)
+                        loads.append(loaded)
+                        assert loaded["total"] < 5_000_000
+                        if label == "common word" and query == queries[0]:
+                            warm = f"{how}: ms to results once shards are loaded, median of 8 queries"
+                            report[warm] = _warm(page)
+                report[f"{how}: first search of a {label} {queries}: ms from last key to results, median"] = (
+                    statistics.median(times)
+                )
+                report[f"{how}: first search of a {label}: bytes loaded, largest"] = max(
+                    loads, key=lambda x: x["total"]
+                )
     for key, value in report.items():
         print(f"{key}: {value}")
     record_property("search_measurements", json.dumps(report))
+
+
+def articles_by_term(out: Path) -> dict[str, int]:
+    """How many articles have each term of the search index built into ``out`` (in the body, title or
+    other fields), read back from its files as a build reads them to patch them."""
+    index = _data((out / search.INDEX_FILE).read_bytes())
+    shards = [(first, name) for first, name in index["terms"]]
+    entries = search_index._read_shards(shards, lambda path: (out / path).read_bytes(), {})
+    assert entries is not None
+    found_in: dict[str, int] = {}
+    for term, entry in entries.items():
+        body, title, meta = [*entry, "", "", ""][:3]
+        articles = {n >> 2 for n in search_index._decode(body, 3)}  # the low two bits say how often
+        articles.update(search_index._decode(title, 0), search_index._decode(meta, 0))
+        found_in[term] = len(articles)
+    return found_in
+
+
+def rarest_words(found_in: dict[str, int], n: int) -> tuple[str, ...]:
+    """The ``n`` words the fewest articles have. Only terms of letters: the numbers in the corpus's
+    tables are rarer, but they are not what a reader types. Only terms typed as they stand: a word
+    that loses a plural ``s`` would be searched as another term."""
+    words = [t for t in found_in if t.isascii() and t.isalpha() and search.term(t) == t]
+    return tuple(sorted(words, key=lambda t: (found_in[t], t))[:n])
+
+
+def _first_search(page, query: str, out: Path) -> tuple[float, dict[str, int]]:
+    """``query`` typed into a page that has loaded no index file yet: ms from the last key to results
+    shown, and the bytes loaded by then (of files in ``out``)."""
+    page.get_by_label("Search words").press_sequentially(query, delay=80)  # a quick typist
+    assert shown(page, query)
+    return float(page.locator("#dl-search-results").get_attribute("data-ms")), _loaded_bytes(page, out)
 
 
 def _loaded_bytes(page, www: Path) -> dict[str, int]:
@@ -369,6 +430,6 @@ def _warm(page) -> float:
         field.fill("")
         shown(page, "")
         field.fill(query)
-        shown(page, query)
+        assert shown(page, query)  # a word of the corpus: results to show
         times.append(float(page.locator("#dl-search-results").get_attribute("data-ms")))
     return round(statistics.median(times), 1)
