@@ -290,6 +290,8 @@ class OutputWriter:
             return
         if os.path.islink(target):
             raise OutsideOutput(rel)
+        if os.path.isdir(target):  # a folder of the old build where this build has a file
+            shutil.rmtree(target)
         _replace(Path(target), lambda temp: make(os.fspath(temp)))
 
     def _folder(self, folder: str) -> None:
@@ -323,6 +325,8 @@ class OutputWriter:
             present = {p.relative_to(self.back).as_posix() for p in _walk_files(self.back)}
         folders: set[Path] = set()
         for rel in sorted(present - set(self.desired)):
+            if rel in self._folders:
+                continue  # a file of the old build that this build replaced by a folder of new files
             path = self.back / rel
             self._changed.add(rel)
             try:
@@ -330,8 +334,8 @@ class OutputWriter:
                     shutil.rmtree(path)
                 else:
                     path.unlink()
-            except FileNotFoundError:
-                pass
+            except (FileNotFoundError, NotADirectoryError):
+                pass  # gone already, or a folder above it is now a file of this build
             except OSError as exc:
                 raise self._failed(rel, "remove an old file of the output", exc) from exc
             folders.update(p for p in path.parents if p != self.back and self.back in p.parents)

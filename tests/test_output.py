@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,34 @@ def test_output_folder_option_builds_elsewhere(make_site: MakeSite, tmp_path: Pa
     build(site, BuildOptions(output=tmp_path / "elsewhere"))
     assert (tmp_path / "elsewhere/index.html").exists()
     assert not (site / "output").exists()
+
+
+@pytest.mark.parametrize("change", ["file becomes folder", "folder becomes file"])
+def test_a_static_file_and_a_folder_of_one_name_trade_places(
+    make_site: MakeSite, tmp_path: Path, change: str
+) -> None:
+    """The twin still holds the old build's ``foo`` two builds later, when the swap brings it back."""
+    site = make_site({"content/a.md": article("A", "2020-01-01"), "static/keep.txt": "kept"})
+    static = site / "static"
+    if change == "file becomes folder":
+        (static / "foo").write_text("a file", encoding="utf-8")
+    else:
+        (static / "foo").mkdir()
+        (static / "foo" / "bar.txt").write_text("in a folder", encoding="utf-8")
+    build(site)
+    if change == "file becomes folder":
+        (static / "foo").unlink()
+        (static / "foo").mkdir()
+        (static / "foo" / "bar.txt").write_text("now in a folder", encoding="utf-8")
+    else:
+        shutil.rmtree(static / "foo")
+        (static / "foo").write_text("now a file", encoding="utf-8")
+    for n in range(3):  # the change, then builds that swap the old build's twin back in and update it
+        if n:
+            (site / "content/a.md").write_text(
+                article("A", "2020-01-01", body=f"Edit {n}."), encoding="utf-8"
+            )
+        build(site)
+        expected = tmp_path / f"clean-{n}"
+        build(site, BuildOptions(output=expected, cache=False))
+        assert tree(site / "output") == tree(expected), f"build {n + 2}"
