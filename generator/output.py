@@ -148,7 +148,6 @@ class OutputWriter:
         self.desired: Manifest = {}
         self.written = 0
         self.linked = 0
-        self._safe_dirs: set[Path] = set()
         self._folders: set[str] = {""}  # folders of the twin known to be real folders inside it
         self._fresh: set[str] = set()  # folders this build made: nothing in them predates it
         self._as_live: list[str] = []  # files of the new build identical to the live folder's
@@ -244,16 +243,18 @@ class OutputWriter:
     def _twin_has(self, rel: str, digest: str, data: bytes | None) -> bool:
         if self.back_manifest is not None:
             return self.back_manifest.get(rel, ("", ""))[1] == digest
-        if data is None or self._made_by_this_build(rel.rpartition("/")[0]):
+        folder = rel.rpartition("/")[0]
+        if data is None or self._made_by_this_build(folder) or not self.back.is_dir():
             return False
-        return self.back.is_dir() and _same_bytes(self._target(rel), data)
+        target = f"{self.back}/{rel}"
+        return (
+            self._folder(folder, make=False)
+            and not os.path.islink(target)
+            and _same_bytes(Path(target), data)
+        )
 
     def _made_by_this_build(self, folder: str) -> bool:
-        while folder:
-            if folder in self._fresh:
-                return True
-            folder = folder.rpartition("/")[0]
-        return False
+        return folder in self._fresh or any(f in self._fresh for f in _folders_above(folder))
 
     def _start(self) -> None:
         if self._started:
@@ -267,18 +268,6 @@ class OutputWriter:
     def _front_digest(self, rel: str) -> str | None:
         entry = self.front_manifest.get(rel) if self.front_manifest is not None else None
         return entry[1] if entry else None
-
-    def _target(self, rel: str) -> Path:
-        """The twin's path for ``rel``; a folder that resolves outside the twin (a planted link) is refused."""
-        path = self.back / rel
-        parent = path.parent
-        if parent not in self._safe_dirs:
-            if not parent.resolve().is_relative_to(self.back.resolve()):
-                raise OutsideOutput(rel)
-            self._safe_dirs.add(parent)
-        if path.is_symlink():
-            raise OutsideOutput(rel)
-        return path
 
     def _place(self, rel: str, make: Callable[[str], object]) -> None:
         """Put a file at ``rel`` in the twin with ``make(path)``, never through a planted link."""
@@ -294,29 +283,36 @@ class OutputWriter:
             shutil.rmtree(target)
         _replace(Path(target), lambda temp: make(os.fspath(temp)))
 
-    def _folder(self, folder: str) -> None:
-        """Make ``folder`` of the twin a real folder, part by part from the twin's top.
+    def _folder(self, folder: str, *, make: bool = True) -> bool:
+        """Whether ``folder`` of the twin is a real folder, checked part by part from the twin's top;
+        with ``make``, made one where it is not.
 
         A part that is a link leading out of the twin is refused; one leading inside it, or a file
         in the way, is replaced by a folder. Parts are looked at one system call each, rather than
         resolving each folder's whole path again: building a new twin makes some 20,000 of them."""
         if folder in self._folders:
-            return
-        self._folder(folder.rpartition("/")[0])
+            return True
+        if not self._folder(folder.rpartition("/")[0], make=make):
+            return False
         path = f"{self.back}/{folder}"
         try:
             st = os.lstat(path)
         except FileNotFoundError:
+            if not make:
+                return False
             Path(path).mkdir()
             self._fresh.add(folder)
         else:
             if stat.S_ISLNK(st.st_mode) and not _resolves_inside(Path(path), self.back):
                 raise OutsideOutput(folder)
             if not stat.S_ISDIR(st.st_mode):
+                if not make:
+                    return False
                 Path(path).unlink()
                 Path(path).mkdir()
                 self._fresh.add(folder)
         self._folders.add(folder)
+        return True
 
     def _remove_extras(self) -> None:
         if self.back_manifest is not None:
@@ -349,13 +345,8 @@ class OutputWriter:
         lines = self._back_lines
         if lines is None:
             return None
-        stale = set()
-        for rel in self._changed:
-            stale.add(rel)
-            parent = rel.rpartition("/")[0]
-            while parent and parent + "/" not in stale:
-                stale.add(parent + "/")
-                parent = parent.rpartition("/")[0]
+        stale = set(self._changed)
+        stale.update(f"{folder}/" for rel in self._changed for folder in _folders_above(rel))
         return {k: v for k, v in lines.items() if k not in stale}
 
     def _remember(self, folder: Path, manifest: Manifest | None, known: StatLines | None = None) -> None:
@@ -391,6 +382,14 @@ def _replace(target: Path, make: Callable[[Path], object]) -> None:
         temp.unlink()
     make(temp)
     os.replace(temp, target)
+
+
+def _folders_above(rel: str) -> Iterator[str]:
+    """The folders holding ``rel``, nearest first: "a/b/c.html" gives "a/b", then "a"."""
+    folder = rel.rpartition("/")[0]
+    while folder:
+        yield folder
+        folder = folder.rpartition("/")[0]
 
 
 def _resolves_inside(link: Path, folder: Path) -> bool:

@@ -152,7 +152,7 @@ def read_articles(
     if progress is not None:
         results = progress(results, len(misses))
     for name, stat, digest, record, body in results:
-        article = article_from_record(record["article"], config, values) if record["article"] else None
+        article = article_from_record(record["article"], values) if record["article"] else None
         entries[name] = _Entry(stat, digest, record, article)
         if body is not None and article is not None:
             batch.append((article.body_digest, body))
@@ -211,7 +211,7 @@ def _cached(
     if record["article"] is None:
         return _Entry(stat, digest, record, None)
     try:
-        article = article_from_record(record["article"], values.config, values)
+        article = article_from_record(record["article"], values)
     except (KeyError, ValueError, TypeError):
         return None  # a record of another shape: parse the file again
     return _Entry(stat, digest, record, article) if article.body_digest in bodies else None

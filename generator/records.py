@@ -44,7 +44,6 @@ class Values:
     when every record of a large archive is read back."""
 
     def __init__(self, config: SiteConfig) -> None:
-        self.config = config
         self.topics = {t.slug: t for t in config.topics}
         self._tags: dict[tuple[str, str], Tag] = {}
         self._credits: dict[tuple[str, str | None], Credit] = {}
@@ -62,9 +61,8 @@ class Values:
         return found
 
 
-def article_from_record(record: dict[str, Any], config: SiteConfig, values: Values | None = None) -> Article:
+def article_from_record(record: dict[str, Any], values: Values) -> Article:
     """The inverse of :func:`article_record`; a KeyError or ValueError means the record is unusable."""
-    values = values or Values(config)
     topics = values.topics
     return Article(
         source_path=record["source_path"],

@@ -194,11 +194,11 @@ def test_the_cache_is_checked_through_whenever_its_file_changed(
 ) -> None:
     import generator.cache
 
-    checks: list[Path] = []
+    checks: list[object] = []
     real_check = generator.cache._integrity_ok
 
     def counted(db: object) -> bool:
-        checks.append(Path())
+        checks.append(db)
         return real_check(db)  # type: ignore[arg-type]
 
     monkeypatch.setattr(generator.cache, "_integrity_ok", counted)
