@@ -25,7 +25,15 @@ from typing import Any
 import jinja2
 
 from generator import __version__, urls
-from generator.cache import CACHE_DIR, UNDECODABLE, BodyReader, BuildCache, open_cache, throwaway_cache
+from generator.cache import (
+    CACHE_DIR,
+    UNDECODABLE,
+    BodyReader,
+    BuildCache,
+    DamagedBody,
+    open_cache,
+    throwaway_cache,
+)
 from generator.config import LinkMode, SiteConfig, load_config
 from generator.context import Context
 from generator.errors import BuildFailed, Diagnostic, raise_if_errors
@@ -64,6 +72,9 @@ class BuildOptions:
     progress: bool = False
     cache: bool = True  # False: a throw-away cache, as if building for the first time
     jobs: int = 0  # worker processes; 0 means one per core
+    # Only this process writes to the output folder (the preview server's): what it recorded of the
+    # folder after its last build is trusted without looking at every file again.
+    own_output: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,6 +94,19 @@ class BuildResult:
 
 def build(site: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
     """Build the site in ``site`` and swap it into its output folder; raises BuildFailed on problems."""
+    try:
+        return _build(site, options)
+    except DamagedBody as exc:
+        # A stored body failed its checksum when a page needed it. Nothing is written before the
+        # swap at the end, so the build can start again with the body gone from the cache: its
+        # article is then rendered anew. A body is checked when read, not all on every build.
+        config = load_config(site, output=options.output, links=options.links)
+        with output_lock(config.output_dir), _cache(config, options.cache) as cache:
+            cache.forget_bodies({exc.key, *cache.damaged_bodies()})  # where one is, others may be
+        return _build(site, options)
+
+
+def _build(site: Path, options: BuildOptions) -> BuildResult:
     clock = _Clock()
     jobs = options.jobs or default_jobs()
     config = load_config(site, output=options.output, links=options.links)
@@ -92,7 +116,7 @@ def build(site: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
         stamp = _input_stamp(config, options, paths)
         # A problem find_sources() reports is outside the stamp (a refused link is not an input): a
         # site with one is never "unchanged", or the second build would pass it over in silence.
-        last = _last_build(cache, stamp, config) if not problems else None
+        last = _last_build(cache, stamp, config, options.own_output) if not problems else None
         if last is not None:  # nothing that goes into the site changed since the last build
             clock.lap("sources (unchanged)")
             return replace(last, seconds=clock.total(), timings=tuple(clock.laps))
@@ -114,7 +138,7 @@ def build(site: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
         templates = load_templates(config.root)
         ctx = Context(config, index, Links(config.links, config.base_url), BodyReader(cache.path))
         clock.lap("routes")
-        writer = OutputWriter(config.output_dir, cache, config.root)
+        writer = OutputWriter(config.output_dir, cache, config.root, own=options.own_output)
         previous = _previous_state(cache, config.output_dir)
         rendered, state = _write_pages(writer, templates, ctx, routes, jobs, options.progress, previous)
         clock.lap("render and write pages")
@@ -186,7 +210,7 @@ def _input_stamp(config: SiteConfig, options: BuildOptions, paths: list[Path]) -
     return hashlib.sha256("".join(lines).encode()).hexdigest()
 
 
-def _last_build(cache: BuildCache, stamp: str | None, config: SiteConfig) -> BuildResult | None:
+def _last_build(cache: BuildCache, stamp: str | None, config: SiteConfig, own: bool) -> BuildResult | None:
     """The result of the last build, if it read exactly these inputs and its output is still in place."""
     saved = cache.get_value("last-build")
     if stamp is None or saved is None:
@@ -201,7 +225,7 @@ def _last_build(cache: BuildCache, stamp: str | None, config: SiteConfig) -> Bui
     except UNDECODABLE:
         return None
     # The folder's key does not change when a file deep inside it is edited or deleted by hand.
-    if trusted_manifest(cache, config.output_dir) is None:
+    if trusted_manifest(cache, config.output_dir, own=own) is None:
         return None
     return BuildResult(
         config=config,
@@ -392,7 +416,9 @@ def _write_search(writer: OutputWriter, ctx: Context, cache: BuildCache) -> Sear
         previous=SearchState.from_json(cache.get_value("search")),
         read=previous_file,
     )
-    docs = [SearchDoc.from_article(a, "") for a in ctx.index.articles]
+    docs = [_search_doc(a) for a in ctx.index.articles]
+    _DOCS.clear()
+    _DOCS.update((doc.id, (a, doc)) for a, doc in zip(ctx.index.articles, docs, strict=True))
     files, state = build_search(docs, sources)
     problems: list[Diagnostic] = []
     with _writing(problems):
@@ -401,6 +427,19 @@ def _write_search(writer: OutputWriter, ctx: Context, cache: BuildCache) -> Sear
             writer.put(path, path if path != SEARCH_INDEX else digest_of(data), data)
     raise_if_errors(problems)
     return state
+
+
+# A preview server builds again and again in one process, and an article read from an unchanged
+# file is the same object each time (see parse._WARM): its search entry is kept from the last
+# build, by source path, with the article it was made from.
+_DOCS: dict[str, tuple[Article, SearchDoc]] = {}
+
+
+def _search_doc(article: Article) -> SearchDoc:
+    known = _DOCS.get(article.source_path)
+    if known is not None and known[0] is article:
+        return known[1]
+    return SearchDoc.from_article(article, "")
 
 
 def _last_change(route: Route) -> date | None:

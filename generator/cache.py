@@ -1,8 +1,8 @@
 """The persistent build cache: one SQLite file in ``.dateline/`` inside the site.
 
 It remembers, for each content file, its stat and digest, the article read
-from it and the Markdown rendering of its body; and, for each output folder,
-the fingerprint and digest of every file in it. Every entry is keyed by the
+from it (packed by records.py) and the Markdown rendering of its body; and,
+for each output folder, the fingerprint and digest of every file in it. Every entry is keyed by the
 hash of what produced it, so a stale entry is never found, only a missing one.
 
 The cache is never trusted blindly: a file that is not a SQLite database, is
@@ -28,22 +28,21 @@ import tempfile
 import time
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from generator import __version__
 from generator.model import Article, RenderedBody
+from generator.records import Damaged, SourceEntry, Values, pack, unpack
 
 log = logging.getLogger(__name__)
 
 CACHE_DIR = ".dateline"
 CACHE_FILE = "cache.sqlite"
-SCHEMA = f"dateline-cache-7/{__version__}"  # bump when a record changes shape
+SCHEMA = f"dateline-cache-8/{__version__}"  # bump when a record changes shape
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, digest TEXT);
-CREATE TABLE IF NOT EXISTS articles (
-    path TEXT, digest TEXT, settings TEXT, record TEXT NOT NULL, PRIMARY KEY (path, digest, settings));
+CREATE TABLE IF NOT EXISTS sources (
+    bucket INTEGER PRIMARY KEY, settings TEXT NOT NULL, checksum INTEGER NOT NULL, entries BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS bodies (
     key TEXT PRIMARY KEY, html BLOB, summary TEXT, text BLOB, toc TEXT, checksum INTEGER, terms BLOB);
 CREATE TABLE IF NOT EXISTS trees (tree TEXT PRIMARY KEY, manifest BLOB NOT NULL);
@@ -56,10 +55,21 @@ UNDECODABLE = (zlib.error, UnicodeDecodeError, ValueError, KeyError, TypeError, 
 Manifest = dict[str, tuple[str, str]]  # output path -> (fingerprint, digest)
 
 
-@dataclass(frozen=True)
-class Stat:
-    size: int
-    mtime_ns: int
+class DamagedBody(Exception):
+    """A stored body that fails its checksum when read: the build forgets it and starts again."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+# Content files are stored in this many groups by a hash of their path, so that an edit writes one
+# group again, not the whole archive, while loading them all stays a few hundred reads.
+SOURCE_BUCKETS = 256
+
+
+def source_bucket(name: str) -> int:
+    return zlib.crc32(name.encode()) % SOURCE_BUCKETS
 
 
 class BuildCache:
@@ -105,88 +115,86 @@ class BuildCache:
 
     # -- content files -------------------------------------------------------------------------------
 
-    def file_digests(self) -> dict[str, tuple[Stat, str]]:
-        rows = self.db.execute("SELECT path, size, mtime_ns, digest FROM files")
-        return {path: (Stat(size, mtime), digest) for path, size, mtime, digest in rows}
-
-    def put_file_digests(self, entries: Iterable[tuple[str, Stat, str]], gone: Iterable[str]) -> None:
-        """Record new or changed files and forget the ``gone`` ones; the rest stays as it is."""
-        with self.db:
-            self.db.executemany("DELETE FROM files WHERE path = ?", ((p,) for p in gone))
-            self.db.executemany(
-                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
-                ((p, s.size, s.mtime_ns, d) for p, s, d in entries),
-            )
-
-    # -- articles read from front matter -------------------------------------------------------------
-
-    def article_records(self, settings: str) -> dict[tuple[str, str], dict]:
-        """Records by (path, digest); one that does not decode is left out, so its file is read again."""
-        rows = self.db.execute("SELECT path, digest, record FROM articles WHERE settings = ?", (settings,))
-        records: dict[tuple[str, str], dict] = {}
-        for path, digest, text in rows:
-            try:
-                record = json.loads(text)
-            except UNDECODABLE:
+    def source_entries(self, settings: str, values: Values) -> tuple[dict[str, SourceEntry], set[int]]:
+        """What the last build read from each content file under these settings, and the buckets
+        found whole. A bucket whose checksum or contents are wrong is left out: its files are read
+        again."""
+        entries: dict[str, SourceEntry] = {}
+        whole: set[int] = set()
+        rows = self.db.execute("SELECT bucket, settings, checksum, entries FROM sources")
+        for bucket, their_settings, checksum, data in rows:
+            if their_settings != settings or not isinstance(data, bytes) or zlib.crc32(data) != checksum:
                 continue
-            if (
-                isinstance(record, dict)
-                and isinstance(record.get("article"), dict | None)
-                and isinstance(record.get("diagnostics"), list)
-            ):
-                records[(path, digest)] = record
-        return records
+            try:
+                found = unpack(data, values)
+            except Damaged:
+                continue
+            if all(source_bucket(name) == bucket for name in found):
+                entries.update(found)
+                whole.add(bucket)
+        return entries, whole
 
-    def put_article_records(
-        self, settings: str, records: Iterable[tuple[str, str, dict]], keep: Iterable[tuple[str, str]]
-    ) -> None:
-        """Add new records; of the old ones only those in ``keep`` (path, digest) stay."""
-        keep = set(keep)
-        stale = [
-            row
-            for row in self.db.execute("SELECT path, digest, settings FROM articles")
-            if row[2] != settings or (row[0], row[1]) not in keep
-        ]
+    def put_source_entries(self, settings: str, entries: dict[str, SourceEntry], rewrite: set[int]) -> None:
+        """Store ``entries``, all there are now: the ``rewrite`` buckets are written again from them
+        and buckets holding none of them are dropped; the others are as stored already."""
+        buckets: dict[int, dict[str, SourceEntry]] = {}
+        for name, entry in entries.items():
+            buckets.setdefault(source_bucket(name), {})[name] = entry
+        stored = {bucket for (bucket,) in self.db.execute("SELECT bucket FROM sources")}
         with self.db:
-            self.db.executemany("DELETE FROM articles WHERE path = ? AND digest = ? AND settings = ?", stale)
             self.db.executemany(
-                "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?)",
-                (
-                    (path, digest, settings, json.dumps(record, sort_keys=True))
-                    for path, digest, record in records
-                ),
+                "DELETE FROM sources WHERE bucket = ?", ((b,) for b in stored - buckets.keys())
             )
+            for bucket in sorted(rewrite & buckets.keys()):
+                data = pack(buckets[bucket])
+                self.db.execute(
+                    "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?)",
+                    (bucket, settings, zlib.crc32(data), data),
+                )
 
     # -- rendered bodies -----------------------------------------------------------------------------
 
     def body_keys(self) -> set[str]:
-        """Keys of the bodies stored whole: a damaged one is missing, so its article is rendered again.
+        """Keys of the bodies stored. Each is checked when read (see body()), not here: reading
+        every body of a large archive on each build would cost more than the build's own work."""
+        return {key for (key,) in self.db.execute("SELECT key FROM bodies")}
 
-        The parse stage trusts this set and nothing after it could render a body again, so each row
-        is checked here, by a checksum (a tenth of the cost of decompressing every body).
-        """
-        keys = set()
+    def body(self, key: str) -> RenderedBody:
+        """A stored body; DamagedBody when its checksum or encoding is wrong, KeyError when missing."""
+        row = self.db.execute(
+            "SELECT html, summary, text, toc, checksum, terms FROM bodies WHERE key = ?", (key,)
+        ).fetchone()
+        if row is None:
+            raise KeyError(key)
+        html, summary, text, toc, checksum, terms = row
+        try:
+            if _checksum(html, summary, text, toc, terms) != checksum:
+                raise DamagedBody(key)
+            return RenderedBody(
+                html=zlib.decompress(html).decode(),
+                summary=summary,
+                text=zlib.decompress(text).decode(),
+                toc=tuple(tuple(item) for item in json.loads(toc)),  # type: ignore[misc]
+            )
+        except (*UNDECODABLE, AttributeError):
+            raise DamagedBody(key) from None
+
+    def damaged_bodies(self) -> list[str]:
+        """The keys of the stored bodies that fail their checksum: every body is read."""
+        damaged = []
         rows = self.db.execute("SELECT key, html, summary, text, toc, checksum, terms FROM bodies")
         for key, html, summary, text, toc, checksum, terms in rows:
             try:
                 whole = _checksum(html, summary, text, toc, terms) == checksum
             except (TypeError, AttributeError):  # a field of the wrong type
                 whole = False
-            if whole:
-                keys.add(key)
-        return keys
+            if not whole:
+                damaged.append(key)
+        return damaged
 
-    def body(self, key: str) -> RenderedBody:
-        row = self.db.execute("SELECT html, summary, text, toc FROM bodies WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            raise KeyError(key)
-        html, summary, text, toc = row
-        return RenderedBody(
-            html=zlib.decompress(html).decode(),
-            summary=summary,
-            text=zlib.decompress(text).decode(),
-            toc=tuple(tuple(item) for item in json.loads(toc)),  # type: ignore[misc]
-        )
+    def forget_bodies(self, keys: Iterable[str]) -> None:
+        with self.db:
+            self.db.executemany("DELETE FROM bodies WHERE key = ?", ((k,) for k in keys))
 
     def put_bodies(self, bodies: Iterable[tuple[str, RenderedBody]]) -> None:
         with self.db:

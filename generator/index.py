@@ -62,8 +62,8 @@ def build_index(
     by_tag: defaultdict[str, list[Article]] = defaultdict(list)
     tag_labels: defaultdict[str, Counter[str]] = defaultdict(Counter)
     by_pair: defaultdict[tuple[Country, Topic], list[Article]] = defaultdict(list)
-    by_year: defaultdict[Period, list[Article]] = defaultdict(list)
-    by_month: defaultdict[Period, list[Article]] = defaultdict(list)
+    by_year: defaultdict[int, list[Article]] = defaultdict(list)
+    by_month: defaultdict[tuple[int, int], list[Article]] = defaultdict(list)
     for article in ordered:
         for country in article.countries:
             by_country[country].append(article)
@@ -74,8 +74,9 @@ def build_index(
         for tag in article.tags:
             by_tag[tag.slug].append(article)
             tag_labels[tag.slug][tag.label] += 1
-        by_year[Period(article.published.year)].append(article)
-        by_month[Period(article.published.year, article.published.month)].append(article)
+        published = article.published
+        by_year[published.year].append(article)
+        by_month[(published.year, published.month)].append(article)
 
     rank = {t.slug: i for i, t in enumerate(topic_order)}
     tags = {slug: Tag(slug, _label(tag_labels[slug])) for slug in by_tag}
@@ -91,11 +92,8 @@ def build_index(
         by_topic={t: tuple(by_topic[t]) for t in sorted(by_topic, key=lambda t: rank.get(t.slug, 0))},
         by_tag={tags[s]: tuple(by_tag[s]) for s in sorted(by_tag)},
         by_country_topic={k: tuple(by_pair[k]) for k in pairs},
-        by_year={p: tuple(by_year[p]) for p in sorted(by_year, key=lambda p: p.year, reverse=True)},
-        by_month={
-            p: tuple(by_month[p])
-            for p in sorted(by_month, key=lambda p: (p.year, p.month or 0), reverse=True)
-        },
+        by_year={Period(y): tuple(by_year[y]) for y in sorted(by_year, reverse=True)},
+        by_month={Period(y, m): tuple(by_month[(y, m)]) for y, m in sorted(by_month, reverse=True)},
         neighbours=_neighbours(ordered) if known_relations is None else _restore(ordered, known_relations),
         cards={a.source_path: a.card_digest for a in ordered},
         signature=signature or relation_signature(ordered),

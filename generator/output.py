@@ -64,15 +64,26 @@ def tree_key(folder: Path) -> str | None:
     return f"{st.st_dev}:{st.st_ino}:{st.st_mtime_ns}"
 
 
-def trusted_manifest(cache: BuildCache, folder: Path) -> Manifest | None:
-    """What the cache says ``folder`` holds, or None when unknown or changed since it was recorded."""
-    found = _trusted(cache, folder)
+# A preview server builds again and again, in one process, into a folder of its own: what it last
+# recorded of each folder it wrote is kept here, folder path -> (key, manifest, stat lines), and
+# trusted while the folder's key is unchanged, so that a rebuild need not ask the system about
+# every file and sub-folder again (40,000 of them at 10,000 articles: half a second).
+_OWN: dict[str, tuple[str, Manifest, StatLines]] = {}
+
+
+def trusted_manifest(cache: BuildCache, folder: Path, *, own: bool = False) -> Manifest | None:
+    """What the cache says ``folder`` holds, or None when unknown or changed since it was recorded.
+    With ``own``, what this process recorded last is trusted without a look at every file."""
+    found = _trusted(cache, folder, own)
     return found[0] if found is not None else None
 
 
-def _trusted(cache: BuildCache, folder: Path) -> tuple[Manifest, StatLines] | None:
+def _trusted(cache: BuildCache, folder: Path, own: bool) -> tuple[Manifest, StatLines] | None:
     """The trusted manifest of ``folder`` with the stat lines that proved it."""
     key = tree_key(folder)
+    remembered = _OWN.get(os.fspath(folder)) if own else None
+    if remembered is not None and remembered[0] == key:
+        return remembered[1], remembered[2]
     found = cache.manifest(key) if key is not None else None
     if found is None:
         return None
@@ -127,17 +138,21 @@ def stamp_of(lines: StatLines) -> str:
 class OutputWriter:
     """Brings the twin folder to the new build, then swaps it in with :meth:`commit`."""
 
-    def __init__(self, output_dir: Path, cache: BuildCache, site_root: Path | None = None) -> None:
+    def __init__(
+        self, output_dir: Path, cache: BuildCache, site_root: Path | None = None, *, own: bool = False
+    ) -> None:
         self.front = output_dir
         self.back = self.twin_of(output_dir)
         self.cache = cache
         self.site_root = site_root if site_root is not None else output_dir.parent  # messages start there
-        front = _trusted(cache, self.front)
+        self.own = own  # a folder only this process writes to (see _OWN)
+        front = _trusted(cache, self.front, own)
         self.front_manifest = front[0] if front is not None else None
+        self._front_lines = front[1] if front is not None and own else None
         self.front_real = self.front.resolve() if self.front.exists() else None
         # Checked too: it shares files with the live folder (hard links), so an edit in place there
         # is an edit here, and a file deleted from it would be missing after the swap.
-        back = _trusted(cache, self.back)
+        back = _trusted(cache, self.back, own)
         self.back_manifest = back[0] if back is not None else None
         # The stat lines that proved the twin, so that recording it as the live folder after the swap
         # asks the system only about what the build changed, not about every file once more. (Some
@@ -235,7 +250,10 @@ class OutputWriter:
         if old_front_key is not None and self.back.exists():
             # The old live folder is now the twin; its files are as recorded, only its key moves.
             os.utime(self.back)
-            self.cache.rename_manifest(old_front_key, tree_key(self.back))  # type: ignore[arg-type]
+            new_key = tree_key(self.back)
+            self.cache.rename_manifest(old_front_key, new_key)  # type: ignore[arg-type]
+            if self.own and self._front_lines is not None and new_key is not None:
+                _OWN[os.fspath(self.back)] = (new_key, self.front_manifest, self._front_lines)  # type: ignore[assignment]
 
     def _failed(self, rel: str, action: str, error: OSError) -> WriteFailed:
         return WriteFailed(_shown(self.front / rel if rel else self.front, self.site_root), action, error)
@@ -354,6 +372,7 @@ class OutputWriter:
             # A new modification time gives the folder a new key, so a manifest that another
             # cache (or a --no-cache build) recorded for it earlier is never found again.
             os.utime(folder)
+        _OWN.pop(os.fspath(folder), None)
         key = tree_key(folder)
         if key is None:
             return
@@ -361,6 +380,8 @@ class OutputWriter:
         stamp = stamp_of(lines) if lines is not None else None
         # Without a stamp nothing proves later that the folder still holds these files: forget it.
         self.cache.put_manifest(key, manifest if stamp else None, stamp or "")
+        if self.own and manifest is not None and lines is not None and stamp:
+            _OWN[os.fspath(folder)] = (key, manifest, lines)
 
 
 def _shown(path: Path, site_root: Path) -> str:

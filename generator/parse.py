@@ -19,20 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from generator import __version__
-from generator.cache import BodyReader, BuildCache, Stat
+from generator.cache import BodyReader, BuildCache, source_bucket
 from generator.config import SiteConfig
 from generator.errors import Diagnostic
 from generator.frontmatter import FrontMatter, parse_front_matter
 from generator.index import relation_key
 from generator.markdown import MARKDOWN_SETTINGS_VERSION, MarkdownTooDeep, render_markdown
 from generator.model import Article, RenderedBody, Source
-from generator.records import (
-    Values,
-    article_from_record,
-    article_record,
-    diagnostic_from_record,
-    diagnostic_record,
-)
+from generator.records import SourceEntry, Values
 from generator.search import TERMS_VERSION, body_terms
 from generator.sources import read_source, rel
 from generator.workers import parallel_map, state
@@ -74,7 +68,7 @@ def time_limit(seconds: float) -> Iterator[None]:
 
 # Within one long-running process (the preview server) what the last build read stays in memory:
 # an entry follows from the file's bytes and the settings alone, so it never goes stale.
-_WARM: dict[tuple[str, str], dict[str, _Entry]] = {}
+_WARM: dict[tuple[str, str], tuple[dict[str, SourceEntry], set[int]]] = {}
 
 # A file modified this close to the moment its stat was taken may change again within the same
 # clock tick without its mtime moving, so such a stat is not remembered (git's "racy" entries).
@@ -101,14 +95,6 @@ def body_key(body: str) -> str:
     return hashlib.sha256(f"{MARKDOWN_SETTINGS_VERSION}\0{TERMS_VERSION}\0{body}".encode()).hexdigest()
 
 
-@dataclass(frozen=True)
-class _Entry:
-    stat: Stat | None  # None: the file could not be read, so nothing of it is remembered
-    digest: str
-    record: dict[str, Any]  # {"article": article record or None, "diagnostics": [...]}, as cached
-    article: Article | None
-
-
 def read_articles(
     config: SiteConfig,
     paths: list[Path],
@@ -117,26 +103,18 @@ def read_articles(
     progress: Callable[[Iterator[Any], int], Iterator[Any]] | None = None,
 ) -> Parsed:
     settings = settings_digest(config)
-    warm = _WARM.get((str(cache.path), settings))
-    if warm is None:
-        known = cache.file_digests()
-        records = cache.article_records(settings)
-    else:  # the previous build in this process read these: no need to load them again
-        known = {n: (e.stat, e.digest) for n, e in warm.items() if e.stat is not None}
-        records = {(n, e.digest): e.record for n, e in warm.items()}
+    values = Values(config)
+    warm = _WARM.pop((str(cache.path), settings), None)
+    known, whole = warm if warm is not None else cache.source_entries(settings, values)
     bodies = cache.body_keys()
-    now_ns = time.time_ns()
     names = [rel(config.root, p) for p in paths]
 
-    entries: dict[str, _Entry] = {}
+    entries: dict[str, SourceEntry] = {}
     misses: list[Path] = []
-    missed: list[str] = []
-    values = Values(config)
     for name, path in zip(names, paths, strict=True):
-        entry = _cached(name, path, known.get(name), records, bodies, values, warm)
+        entry = _cached(path, known.get(name), bodies)
         if entry is None:
             misses.append(path)
-            missed.append(name)
         else:
             entries[name] = entry
 
@@ -148,14 +126,21 @@ def read_articles(
     }
     batch: list[tuple[str, RenderedBody]] = []
     rendered = 0
+    unreadable: set[str] = set()
+    now_ns = time.time_ns()
     results = parallel_map(_parse_one, misses, jobs=jobs, count=len(misses), shared=shared)
     if progress is not None:
         results = progress(results, len(misses))
-    for name, stat, digest, record, body in results:
-        article = article_from_record(record["article"], values) if record["article"] else None
-        entries[name] = _Entry(stat, digest, record, article)
-        if body is not None and article is not None:
-            batch.append((article.body_digest, body))
+    for name, entry, body in results:
+        if entry.article is not None:
+            entry = replace(entry, article=values.shared(entry.article))
+        if entry.mtime_ns > now_ns - _RACY_NS:
+            entry = replace(entry, mtime_ns=-1)  # read it again next time: it may change unseen
+        entries[name] = entry
+        if entry.size < 0:
+            unreadable.add(name)
+        if body is not None and entry.article is not None:
+            batch.append((entry.article.body_digest, body))
             rendered += 1
         if len(batch) >= 256:  # bodies go to disk as they come, to keep memory bounded
             cache.put_bodies(batch)
@@ -164,106 +149,78 @@ def read_articles(
 
     ordered = [entries[name] for name in names]
     articles = [e.article for e in ordered if e.article is not None]
-    problems = [diagnostic_from_record(d) for e in ordered for d in e.record["diagnostics"]]
-    fresh = [(n, e) for n in missed if (e := entries[n]).stat is not None]
-    settled = [(n, e.stat, e.digest) for n, e in fresh if e.stat.mtime_ns < now_ns - _RACY_NS]  # type: ignore[union-attr]
-    racy = {n for n, _ in fresh} - {n for n, _, _ in settled}
-    cache.put_file_digests(settled, gone=(set(known) - set(names)) | racy)
-    cache.put_article_records(
-        settings,
-        ((n, e.digest, e.record) for n, e in fresh),
-        keep=((n, e.digest) for n, e in zip(names, ordered, strict=True) if e.stat is not None),
-    )
+    problems = [d for e in ordered for d in e.diagnostics]
+    kept = {n: e for n, e in zip(names, ordered, strict=True) if n not in unreadable}
+    changed = {rel(config.root, p) for p in misses} | (known.keys() - kept.keys())
+    rewrite = {source_bucket(n) for n in changed} | ({source_bucket(n) for n in kept} - whole)
+    cache.put_source_entries(settings, kept, rewrite)
     _WARM.clear()  # one site per process at a time: keep memory to the current one
-    _WARM[(str(cache.path), settings)] = {
-        n: e
-        for n, e in zip(names, ordered, strict=True)
-        if e.stat is not None and e.stat.mtime_ns < now_ns - _RACY_NS
-    }
+    _WARM[(str(cache.path), settings)] = (kept, {source_bucket(n) for n in kept})
     return Parsed(tuple(articles), tuple(problems), read=len(misses), rendered=rendered)
 
 
-def _cached(
-    name: str,
-    path: Path,
-    known: tuple[Stat, str] | None,
-    records: dict[tuple[str, str], dict[str, Any]],
-    bodies: set[str],
-    values: Values,
-    warm: dict[str, _Entry] | None = None,
-) -> _Entry | None:
-    """The cached entry of a file whose stat is unchanged, if all of it is still in the cache."""
-    if known is None:
+def _cached(path: Path, entry: SourceEntry | None, bodies: set[str]) -> SourceEntry | None:
+    """The stored entry of a file whose stat is unchanged, if its body is still in the cache."""
+    if entry is None:
         return None
     try:
         st = os.stat(path)
     except OSError:
         return None  # reading it will say what is wrong
-    stat, digest = known
-    if (st.st_size, st.st_mtime_ns) != (stat.size, stat.mtime_ns):
+    if (st.st_size, st.st_mtime_ns) != (entry.size, entry.mtime_ns):
         return None
-    entry = warm.get(name) if warm is not None else None
-    if entry is not None and entry.digest == digest:
-        return entry if entry.article is None or entry.article.body_digest in bodies else None
-    record = records.get((name, digest))
-    if record is None:
-        return None
-    if record["article"] is None:
-        return _Entry(stat, digest, record, None)
-    try:
-        article = article_from_record(record["article"], values)
-    except (KeyError, ValueError, TypeError):
-        return None  # a record of another shape: parse the file again
-    return _Entry(stat, digest, record, article) if article.body_digest in bodies else None
+    return entry if entry.article is None or entry.article.body_digest in bodies else None
 
 
-def _parse_one(path: Path) -> tuple[str, Stat | None, str, dict[str, Any], RenderedBody | None]:
-    """Read, validate and render one file (in a worker process)."""
+def _parse_one(path: Path) -> tuple[str, SourceEntry, RenderedBody | None]:
+    """Read, validate and render one file (in a worker process). An entry of size -1 is for a file
+    that could not be read: nothing of it is remembered."""
     config: SiteConfig = state("config")
     name = rel(config.root, path)
     try:
         st = path.stat()
-        stat: Stat | None = Stat(st.st_size, st.st_mtime_ns)
+        size, mtime_ns = st.st_size, st.st_mtime_ns
     except OSError:
-        stat = None
+        size, mtime_ns = -1, -1
     source = read_source(config.root, path)
     if isinstance(source, Diagnostic):
-        return name, None, "", {"article": None, "diagnostics": [diagnostic_record(source)]}, None
+        return name, SourceEntry(-1, -1, "", None, (source,)), None
     matter, problems = parse_front_matter(source, config)
-    record: dict[str, Any] = {"article": None, "diagnostics": [diagnostic_record(p) for p in problems]}
-    body = None
-    if matter is not None:
-        key = body_key(matter.body)
-        stored = key in state("bodies")
-        if stored:
-            body = state("bodies_reader").by_key(key)
-        else:
-            limit = render_seconds(matter.body)
-            try:
-                with time_limit(limit):
-                    body = render_markdown(matter.body)
-                body = replace(body, terms=body_terms(body.text))
-            except (RenderTimeout, MarkdownTooDeep) as exc:
-                message = (
-                    f"rendering the Markdown took longer than {limit} seconds: the body probably holds "
-                    "a construct the renderer handles badly (thousands of nested brackets, lists or emphasis marks)"
-                    if isinstance(exc, RenderTimeout)
-                    else "the Markdown is nested too deeply to render (hundreds of list or quote markers in a "
-                    "row): flatten it"
-                )
-                record["diagnostics"].append(diagnostic_record(Diagnostic(name, matter.body_line, message)))
-                return name, None, source.digest, record, None
-        article = _article(source, matter, body, key)
-        article = replace(
-            article,
-            digest=_hash(repr((state("settings"), source.path, source.digest))),
-            card_digest=_hash(repr(article.card_fields())),
-            relation_digest=relation_key(article),
-        )
-        record["article"] = article_record(article)
-        if stored:
-            body = None
-    return name, stat, source.digest, record, body
+    diagnostics = list(problems)
+
+    def entry(article: Article | None) -> SourceEntry:
+        return SourceEntry(size, mtime_ns, source.digest, article, tuple(diagnostics))
+
+    if matter is None:
+        return name, entry(None), None
+    key = body_key(matter.body)
+    stored = key in state("bodies")
+    if stored:
+        body = state("bodies_reader").by_key(key)
+    else:
+        limit = render_seconds(matter.body)
+        try:
+            with time_limit(limit):
+                body = render_markdown(matter.body)
+            body = replace(body, terms=body_terms(body.text))
+        except (RenderTimeout, MarkdownTooDeep) as exc:
+            message = (
+                f"rendering the Markdown took longer than {limit} seconds: the body probably holds "
+                "a construct the renderer handles badly (thousands of nested brackets, lists or emphasis marks)"
+                if isinstance(exc, RenderTimeout)
+                else "the Markdown is nested too deeply to render (hundreds of list or quote markers in a "
+                "row): flatten it"
+            )
+            diagnostics.append(Diagnostic(name, matter.body_line, message))
+            return name, entry(None), None
+    article = _article(source, matter, body, key)
+    article = replace(
+        article,
+        digest=_hash(repr((state("settings"), source.path, source.digest))),
+        card_digest=_hash(repr(article.card_fields())),
+        relation_digest=relation_key(article),
+    )
+    return name, entry(article), None if stored else body
 
 
 def _hash(text: str) -> str:

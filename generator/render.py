@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import jinja2
 
+from generator.cache import DamagedBody
 from generator.context import Context, page_inputs, page_view, site_view
 from generator.errors import Diagnostic
 from generator.feeds import atom_xml
@@ -147,6 +148,8 @@ def _render_one(number: int) -> bytes | Diagnostic:
     route: Route = state("routes")[number]
     try:
         return render_route(templates, state("ctx"), route)
+    except DamagedBody:
+        raise  # the orchestrator starts the build again without that body
     except Exception as exc:
         if isinstance(exc, _TEMPLATE_ERRORS) or templates.raised_in_template(exc):
             return templates.diagnostic(exc, route.template)

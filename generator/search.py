@@ -16,6 +16,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from generator import urls
 from generator.model import Article
@@ -81,12 +82,13 @@ class SearchDoc:
     @classmethod
     def from_article(cls, article: Article, text: str) -> SearchDoc:
         d = article.published
+        day, label = _day(d.date())
         return cls(
             id=article.source_path,
             title=article.title,
             path=urls.article(article),
-            date=d.isoformat() if article.has_time else d.date().isoformat(),
-            date_label=f"{d.day} {d:%B %Y}",
+            date=d.isoformat() if article.has_time else day,
+            date_label=label,
             countries=tuple((c.slug, c.name) for c in article.countries),
             topics=tuple((t.slug, t.label) for t in article.topics),
             tags=tuple(t.label for t in article.tags),
@@ -95,6 +97,13 @@ class SearchDoc:
             digest=article.digest,
             body_key=article.body_digest,
         )
+
+
+@functools.lru_cache(maxsize=8192)
+def _day(day: date) -> tuple[str, str]:
+    """A day in ISO 8601 and as the site shows it; an archive has a few thousand days, each asked
+    for by every article of the day on every build (strftime is the slow part)."""
+    return day.isoformat(), f"{day.day} {day:%B %Y}"
 
 
 def search_page(link: Callable[[str], str], *, offline: bool) -> SearchPage:

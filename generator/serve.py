@@ -184,6 +184,7 @@ class PreviewServer:
             drafts=self.options.drafts,
             progress=False,
             jobs=self.options.jobs,
+            own_output=True,
         )
         if changes is not None:
             self.report(f"{changes.describe()}; rebuilding")

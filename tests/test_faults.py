@@ -21,6 +21,7 @@ from __future__ import annotations
 import errno
 import os
 import pathlib
+import pickle
 import re
 import shutil
 import signal
@@ -31,6 +32,7 @@ import subprocess
 import sys
 import time
 import tomllib
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -654,8 +656,7 @@ class _Injector:
                 "put_manifest",
                 "put_value",
                 "put_bodies",
-                "put_article_records",
-                "put_file_digests",
+                "put_source_entries",
             ):
                 self._wrap(monkeypatch, BuildCache, name, self._cache_error, all_calls=True)
 
@@ -809,12 +810,13 @@ def _sql(site: Path, statement: str) -> None:
 
 CACHE_DAMAGE = [
     pytest.param("UPDATE trees SET manifest = x'00ff00'", id="manifest-garbage"),
-    pytest.param("UPDATE articles SET record = 'garbage{'", id="article-record-garbage"),
+    pytest.param("UPDATE sources SET entries = x'00ff00'", id="source-entries-garbage"),
+    pytest.param("UPDATE sources SET checksum = checksum + 1", id="source-checksum-wrong"),
+    pytest.param("UPDATE sources SET settings = 'other'", id="source-settings-other"),
     pytest.param("UPDATE bodies SET html = x'0102', text = x'0304'", id="body-garbage"),
     pytest.param(
         "UPDATE meta SET value = 'garbage{' WHERE key = 'value:page-state'", id="page-state-garbage"
     ),
-    pytest.param("UPDATE files SET digest = 'nope', size = -1", id="file-stats-garbage"),
     pytest.param("UPDATE meta SET value = 'garbage{' WHERE key = 'value:search'", id="search-state-garbage"),
     pytest.param("UPDATE bodies SET terms = x'0506'", id="body-terms-garbage"),
     pytest.param("DELETE FROM bodies", id="bodies-missing"),
@@ -827,6 +829,46 @@ def test_damaged_cache_records_are_rebuilt(statement: str, tmp_path: Path) -> No
     site, out = _cached_site(tmp_path)
     _sql(site, statement)
     _edit_and_compare(site, out, tmp_path)
+
+
+def test_a_damaged_body_is_found_when_read_and_rendered_anew(tmp_path: Path) -> None:
+    """Bodies are checked when a page needs them, not all on every build: a damaged one found while
+    rendering (here every article page, after a template change) restarts the build without it."""
+    site, out = _cached_site(tmp_path)
+    _sql(site, "UPDATE bodies SET html = x'78da0102'")
+    (site / "templates").mkdir(exist_ok=True)
+    theme = REPO / "templates/article.html"
+    (site / "templates/article.html").write_text(theme.read_text(encoding="utf-8") + "<!-- changed -->\n")
+    build(site, BuildOptions(output=out, jobs=1))
+    reference = tmp_path / "reference"
+    build(site, BuildOptions(output=reference, cache=False, jobs=1))
+    assert tree(out) == tree(reference)
+    with sqlite3.connect(site / CACHE_DIR / CACHE_FILE) as db:
+        assert db.execute("SELECT count(*) FROM bodies WHERE html = x'78da0102'").fetchone() == (0,)
+    db.close()
+
+
+class _Planted:
+    """Unpickling this would run a command: what a cache planted in a site folder might hold."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_planted_cache_runs_nothing(tmp_path: Path) -> None:
+    """A site folder received from someone else may carry a crafted cache, checksums and all: its
+    entries are refused and the files read again; the command in them never runs."""
+    site, out = _cached_site(tmp_path)
+    marker = tmp_path / "ran"
+    data = pickle.dumps({"content/2020/a1.md": _Planted(marker)}, protocol=5)
+    with sqlite3.connect(site / CACHE_DIR / CACHE_FILE) as db:
+        db.execute("UPDATE sources SET entries = ?, checksum = ?", (data, zlib.crc32(data)))
+    db.close()
+    _edit_and_compare(site, out, tmp_path)
+    assert not marker.exists()
 
 
 @pytest.mark.parametrize(
