@@ -174,6 +174,17 @@ def _build(site: Path, options: BuildOptions) -> BuildResult:
     return result
 
 
+def mirror_output(site: Path, options: BuildOptions = BuildOptions()) -> None:
+    """Make the output folder's hidden twin a copy of it (see OutputWriter.mirror); nothing the
+    readers of the output folder see changes. Raises BuildFailed when the twin cannot be written."""
+    config = load_config(site, output=options.output, links=options.links)
+    with output_lock(config.output_dir), _cache(config, options.cache) as cache:
+        writer = OutputWriter(config.output_dir, cache, config.root, own=options.own_output)
+        problems: list[Diagnostic] = []
+        with _writing(problems):
+            writer.mirror()
+
+
 def clean(site: Path) -> list[Path]:
     """Remove what builds leave behind: the output folder, its twin and the cache. Returns what went."""
     config = load_config(site)

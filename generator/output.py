@@ -224,20 +224,7 @@ class OutputWriter:
             if self.desired != self.front_manifest:
                 self._remember(self.front, self.desired)  # same bytes, new fingerprints
             return
-        try:
-            self._start()
-        except OSError as exc:
-            raise self._failed("", "prepare the new build", exc) from exc
-        for rel in self._as_live:
-            digest = self.desired[rel][1]
-            if not self._twin_has(rel, digest, None):
-                try:
-                    self._changed.add(rel)
-                    self._place(rel, partial(os.link, f"{self.front}/{rel}"))
-                except OSError as exc:
-                    raise self._failed(rel, "write the output", exc) from exc
-                self.linked += 1
-        self._remove_extras()
+        self._complete_twin()
         old_front_key = tree_key(self.front) if self.front_manifest is not None else None
         try:
             if self.front.exists():
@@ -254,6 +241,35 @@ class OutputWriter:
             self.cache.rename_manifest(old_front_key, new_key)  # type: ignore[arg-type]
             if self.own and self._front_lines is not None and new_key is not None:
                 _OWN[os.fspath(self.back)] = (new_key, self.front_manifest, self._front_lines)  # type: ignore[assignment]
+
+    def mirror(self) -> None:
+        """Make the twin a copy of the live folder (hard links), without a swap, so that the next
+        build only writes what it changes: the preview server does this while it waits for the
+        first edit, which would otherwise link every file of the site into the twin."""
+        if self.front_manifest is None or self.back_manifest == self.front_manifest:
+            return
+        for rel, (fingerprint, _) in sorted(self.front_manifest.items()):
+            self.put(rel, fingerprint, None)
+        self._complete_twin()
+        self._remember(self.back, self.desired, self._unchanged_lines())
+
+    def _complete_twin(self) -> None:
+        """Link into the twin what the new build has as the live folder has it, and remove from the
+        twin what the new build no longer has."""
+        try:
+            self._start()
+        except OSError as exc:
+            raise self._failed("", "prepare the new build", exc) from exc
+        for rel in self._as_live:
+            digest = self.desired[rel][1]
+            if not self._twin_has(rel, digest, None):
+                try:
+                    self._changed.add(rel)
+                    self._place(rel, partial(os.link, f"{self.front}/{rel}"))
+                except OSError as exc:
+                    raise self._failed(rel, "write the output", exc) from exc
+                self.linked += 1
+        self._remove_extras()
 
     def _failed(self, rel: str, action: str, error: OSError) -> WriteFailed:
         return WriteFailed(_shown(self.front / rel if rel else self.front, self.site_root), action, error)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import BuildOptions, BuildResult, build
+from generator.build import BuildOptions, BuildResult, build, mirror_output
 from generator.cache import CACHE_DIR, CACHE_FILE, open_cache
 from generator.output import OutputWriter, stamp_of, stat_lines, tree_key
 from tests.conftest import MakeSite, article
@@ -84,6 +84,33 @@ def test_one_edit_renders_only_the_pages_that_show_it(make_site: MakeSite) -> No
     # written again too, since a feed may carry whole articles.
     assert result.pages_rendered == 4
     assert result.pages_rendered < first.pages_rendered
+
+
+@pytest.mark.parametrize("own", [False, True])
+def test_a_mirrored_twin_leaves_the_next_edit_only_its_own_files(
+    make_site: MakeSite, tmp_path: Path, own: bool
+) -> None:
+    """What the preview server does while it waits for the first edit: afterwards that edit writes
+    its changed files and links none, and the site is still what a clean build gives."""
+    files = {f"content/{i}.md": article(f"Article {i}", f"2020-01-{i + 1:02d}") for i in range(10)}
+    site = make_site(files)
+    options = BuildOptions(own_output=own)
+    build(site, options)
+    output = site / "output"
+    twin = OutputWriter.twin_of(output)
+    assert not twin.exists()  # a first build renames its folder into place: no twin yet
+    mirror_output(site, options)
+    assert tree(twin) == tree(output)
+    for path in output.rglob("*"):
+        if path.is_file():
+            assert path.stat().st_ino == (twin / path.relative_to(output)).stat().st_ino
+    assert_stamps_match_the_folders(site)
+    mirror_output(site, options)  # already a copy: nothing to do
+    (site / "content/3.md").write_text(files["content/3.md"] + "\nEdited.\n", encoding="utf-8")
+    result = build(site, options)
+    assert result.files_linked == 0 and 0 < result.files_written < 10
+    assert tree(output) == clean_build(site, tmp_path)
+    assert_stamps_match_the_folders(site)
 
 
 def test_template_change_rerenders_pages_using_it(make_site: MakeSite, tmp_path: Path) -> None:
