@@ -37,9 +37,9 @@ from generator.cache import (
 from generator.config import LinkMode, SiteConfig, load_config
 from generator.context import Context
 from generator.errors import BuildFailed, Diagnostic, raise_if_errors
-from generator.index import build_index, relation_signature, relations
+from generator.index import SiteIndex, build_index, patched_index, relation_signature, relations
 from generator.markdown import MARKDOWN_SETTINGS_VERSION, pygments_css
-from generator.model import Article
+from generator.model import Article, Topic
 from generator.output import (
     OutputWriter,
     OutsideOutput,
@@ -128,8 +128,7 @@ def _build(site: Path, options: BuildOptions) -> BuildResult:
         articles = [a for a in parsed.articles if options.drafts or not a.draft]
         clock.lap("front matter and bodies")
         signature = relation_signature(articles)
-        known = _known_relations(cache, signature)
-        index, index_problems = build_index(articles, config.topics, known, signature)
+        index, index_problems, known = _index(config, cache, articles, signature)
         problems += index_problems
         gc.freeze()  # the articles and the index live till the end: no collection need scan them again
         _stop_on_errors(problems, options.strict)
@@ -165,8 +164,9 @@ def _build(site: Path, options: BuildOptions) -> BuildResult:
             timings=tuple(clock.laps),
         )
         _remember_build(cache, config, options, stamp, result)
-        if known is None:  # unchanged relations are already stored: 10,000 entries need not be written again
+        if not known:  # unchanged relations are already stored: 10,000 entries need not be written again
             cache.put_value("relations", json.dumps({"signature": signature, "relations": relations(index)}))
+        _remember_index(config, cache, index, index_problems)
         cache.put_value(
             "page-state", json.dumps({"tree": tree_key(config.output_dir), "state": state.to_json()})
         )
@@ -263,6 +263,36 @@ def _previous_state(cache: BuildCache, output_dir: Path) -> PageState | None:
         return PageState.from_json(data["state"]) if front is not None and data["tree"] == front else None
     except UNDECODABLE:
         return None
+
+
+# The index of the last build this process finished, with what it was made for (the cache and the
+# topics) and its problems. The preview server's next rebuild patches it when an edit left every
+# article's place as it was.
+_INDEX: tuple[tuple[str, tuple[Topic, ...]], SiteIndex, tuple[Diagnostic, ...]] | None = None
+
+
+def _index(
+    config: SiteConfig, cache: BuildCache, articles: list[Article], signature: str
+) -> tuple[SiteIndex, list[Diagnostic], bool]:
+    """The index, and whether the relations it holds were stored by an earlier build already."""
+    if _INDEX is not None and _INDEX[0] == _index_key(config, cache):
+        patched = patched_index(_INDEX[1], articles, signature)
+        if patched is not None:  # the same signature as a build that finished: its relations are stored
+            return patched, list(_INDEX[2]), True
+    known = _known_relations(cache, signature)
+    index, problems = build_index(articles, config.topics, known, signature)
+    return index, problems, known is not None
+
+
+def _index_key(config: SiteConfig, cache: BuildCache) -> tuple[str, tuple[Topic, ...]]:
+    return (str(cache.path), config.topics)
+
+
+def _remember_index(
+    config: SiteConfig, cache: BuildCache, index: SiteIndex, problems: list[Diagnostic]
+) -> None:
+    global _INDEX
+    _INDEX = (_index_key(config, cache), index, tuple(problems))
 
 
 def _known_relations(cache: BuildCache, signature: str) -> dict | None:

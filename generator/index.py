@@ -9,8 +9,9 @@ import bisect
 import hashlib
 import heapq
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
 from generator import urls
 from generator.countries import name_order
@@ -101,6 +102,67 @@ def build_index(
         countries_by_topic={t: tuple(v) for t, v in countries_by_topic.items()},
     )
     return index, problems
+
+
+def patched_index(old: SiteIndex, articles: Sequence[Article], signature: str) -> SiteIndex | None:
+    """What build_index() gives for ``articles`` (whose relation signature is ``signature``), made
+    from the index it gave before, when only articles' other fields changed: their texts, titles,
+    summaries, not their dates, slugs, countries, topics or tags (the signature), nor the labels
+    of their tags. Then every group holds the same articles in the same order, and only the
+    changed articles' own groups and the neighbours that name them are made again. None when
+    ``old`` cannot be patched so. The preview server, holding the last index, rebuilds this way
+    after an edit to a body; build_index() takes ten times as long."""
+    if signature != old.signature or len(articles) != len(old.articles):
+        return None
+    by_path = {a.source_path: a for a in articles}
+    changed: dict[str, Article] = {}
+    for was in old.articles:
+        now = by_path.get(was.source_path)
+        if now is None:
+            return None
+        if now is not was:
+            if [t.label for t in now.tags] != [t.label for t in was.tags]:
+                return None  # a tag's label is the one most of its articles use
+            changed[was.source_path] = now
+    if not changed:
+        return old
+
+    def swap(group: tuple[Article, ...]) -> tuple[Article, ...]:
+        return tuple([changed.get(a.source_path, a) for a in group])
+
+    def patch(
+        groups: Mapping[Any, tuple[Article, ...]], keys: Iterable[Any]
+    ) -> dict[Any, tuple[Article, ...]]:
+        patched = dict(groups)
+        for key in set(keys):
+            patched[key] = swap(patched[key])
+        return patched
+
+    tag_keys = {t.slug: t for t in old.by_tag}
+    now_changed = list(changed.values())
+    neighbours = dict(old.neighbours)
+    for path, near in old.neighbours.items():
+        linked = (near.previous, near.next, *near.related)
+        if any(a is not None and a.source_path in changed for a in linked):
+            neighbours[path] = Related(
+                previous=changed.get(near.previous.source_path, near.previous) if near.previous else None,
+                next=changed.get(near.next.source_path, near.next) if near.next else None,
+                related=swap(near.related),
+            )
+    return replace(
+        old,
+        articles=swap(old.articles),
+        by_country=patch(old.by_country, (c for a in now_changed for c in a.countries)),
+        by_topic=patch(old.by_topic, (t for a in now_changed for t in a.topics)),
+        by_tag=patch(old.by_tag, (tag_keys[t.slug] for a in now_changed for t in a.tags)),
+        by_country_topic=patch(
+            old.by_country_topic, ((c, t) for a in now_changed for c in a.countries for t in a.topics)
+        ),
+        by_year=patch(old.by_year, (Period(a.published.year) for a in now_changed)),
+        by_month=patch(old.by_month, (Period(a.published.year, a.published.month) for a in now_changed)),
+        neighbours=neighbours,
+        cards={**old.cards, **{p: a.card_digest for p, a in changed.items()}},
+    )
 
 
 def _label(labels: Counter[str]) -> str:

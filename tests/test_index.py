@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import random
+from dataclasses import replace
 from datetime import UTC, datetime
 
+import pytest
+
 from generator.countries import resolve_country
-from generator.index import build_index
+from generator.index import build_index, patched_index, relation_signature
 from generator.model import Article, Country, Period, Tag, Topic
 
 CONFLICT = Topic("conflict", "Conflict")
@@ -92,3 +96,60 @@ def test_tag_label_is_the_most_common_spelling() -> None:
     a, b, c = make("a", 1, tags=("Idlib",)), make("b", 2, tags=("Idlib",)), make("c", 3, tags=("idlib",))
     index, _ = build_index([a, b, c], (CONFLICT,))
     assert [t.label for t in index.by_tag] == ["Idlib"]
+
+
+def _random_archive(rng: random.Random, n: int) -> list[Article]:
+    names = ["Syria", "Turkey", "Norway", "Chile", "Kenya"]
+    return [
+        make(
+            f"a{i}",
+            rng.randint(1, 28),
+            month=rng.randint(1, 12),
+            countries=tuple(rng.sample(names, rng.randint(1, 3))),
+            topics=tuple(rng.sample([CONFLICT, REFUGEES], rng.randint(1, 2))),
+            tags=tuple(rng.sample(["Oil", "Water", "Ports", "Grain"], rng.randint(0, 3))),
+        )
+        for i in range(n)
+    ]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_patched_index_is_the_index_built_anew(seed: int) -> None:
+    """What the preview server does after an edit that leaves every article's place: the result
+    equals build_index() on the new articles, neighbours included."""
+    rng = random.Random(seed)
+    topics = (CONFLICT, REFUGEES)
+    before = _random_archive(rng, 60)
+    old, _ = build_index(before, topics, None, relation_signature(before))
+    after = list(before)
+    for i in rng.sample(range(len(after)), rng.randint(1, 6)):
+        edit = rng.choice(["title", "summary", "body"])
+        after[i] = replace(
+            after[i],
+            title=f"{after[i].title} (edited)" if edit == "title" else after[i].title,
+            summary="A new summary." if edit == "summary" else after[i].summary,
+            body_digest=f"{after[i].body_digest}-edited" if edit == "body" else after[i].body_digest,
+            card_digest=f"card-{rng.random()}",
+        )
+    signature = relation_signature(after)
+    patched = patched_index(old, after, signature)
+    built, _ = build_index(after, topics, None, signature)
+    assert patched == built
+    changed = {a.source_path for a, b in zip(before, after, strict=True) if a is not b}
+    for group in (*patched.by_country.values(), *patched.by_tag.values(), patched.articles):
+        assert all(a is after[int(a.slug[1:])] for a in group)  # the new objects, not equal copies
+    assert changed
+
+
+def test_an_index_is_not_patched_when_an_article_moves_or_a_tag_is_relabelled() -> None:
+    topics = (CONFLICT,)
+    before = [make("a", 1, tags=("Oil",)), make("b", 2, tags=("Oil",)), make("c", 3)]
+    old, _ = build_index(before, topics, None, relation_signature(before))
+    assert patched_index(old, before, relation_signature(before)) is old  # nothing changed
+    moved = [replace(before[0], published=datetime(2020, 1, 9, tzinfo=UTC)), *before[1:]]
+    assert patched_index(old, moved, relation_signature(moved)) is None
+    relabelled = [replace(before[0], tags=(Tag("oil", "OIL"),)), *before[1:]]
+    assert relation_signature(relabelled) == relation_signature(before)
+    assert patched_index(old, relabelled, relation_signature(relabelled)) is None
+    fewer = before[:2]
+    assert patched_index(old, fewer, relation_signature(fewer)) is None
