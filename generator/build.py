@@ -39,10 +39,12 @@ from generator.context import Context
 from generator.errors import BuildFailed, Diagnostic, raise_if_errors
 from generator.index import SiteIndex, build_index, patched_index, relation_signature, relations
 from generator.markdown import MARKDOWN_SETTINGS_VERSION, pygments_css
-from generator.model import Article, Topic
+from generator.memory import BuildMemory, RememberedIndex
+from generator.model import Article
 from generator.output import (
     OutputWriter,
     OutsideOutput,
+    Remembered,
     WriteFailed,
     digest_of,
     output_lock,
@@ -72,9 +74,6 @@ class BuildOptions:
     progress: bool = False
     cache: bool = True  # False: a throw-away cache, as if building for the first time
     jobs: int = 0  # worker processes; 0 means one per core
-    # Only this process writes to the output folder (the preview server's): what it recorded of the
-    # folder after its last build is trusted without looking at every file again.
-    own_output: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,10 +91,15 @@ class BuildResult:
     timings: tuple[tuple[str, float], ...] = field(default=())
 
 
-def build(site: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
-    """Build the site in ``site`` and swap it into its output folder; raises BuildFailed on problems."""
+def build(
+    site: Path, options: BuildOptions = BuildOptions(), memory: BuildMemory | None = None
+) -> BuildResult:
+    """Build the site in ``site`` and swap it into its output folder; raises BuildFailed on problems.
+
+    ``memory`` is what a process that builds one site again and again (the preview server) keeps
+    between builds; such a process is the only writer of the output folder."""
     try:
-        return _build(site, options)
+        return _build(site, options, memory)
     except DamagedBody as exc:
         # A stored body failed its checksum when a page needed it. Nothing is written before the
         # swap at the end, so the build can start again with the body gone from the cache: its
@@ -103,10 +107,10 @@ def build(site: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
         config = load_config(site, output=options.output, links=options.links)
         with output_lock(config.output_dir), _cache(config, options.cache) as cache:
             cache.forget_bodies({exc.key, *cache.damaged_bodies()})  # where one is, others may be
-        return _build(site, options)
+        return _build(site, options, memory)
 
 
-def _build(site: Path, options: BuildOptions) -> BuildResult:
+def _build(site: Path, options: BuildOptions, memory: BuildMemory | None) -> BuildResult:
     clock = _Clock()
     jobs = options.jobs or default_jobs()
     config = load_config(site, output=options.output, links=options.links)
@@ -116,19 +120,20 @@ def _build(site: Path, options: BuildOptions) -> BuildResult:
         stamp = _input_stamp(config, options, paths)
         # A problem find_sources() reports is outside the stamp (a refused link is not an input): a
         # site with one is never "unchanged", or the second build would pass it over in silence.
-        last = _last_build(cache, stamp, config, options.own_output) if not problems else None
+        remembered = memory.folders if memory is not None else None
+        last = _last_build(cache, stamp, config, remembered) if not problems else None
         if last is not None:  # nothing that goes into the site changed since the last build
             clock.lap("sources (unchanged)")
             return replace(last, seconds=clock.total(), timings=tuple(clock.laps))
         clock.lap("sources")
         parsed = read_articles(
-            config, paths, cache, jobs, _bar("Reading", "article") if options.progress else None
+            config, paths, cache, jobs, _bar("Reading", "article") if options.progress else None, memory
         )
         problems += parsed.problems
         articles = [a for a in parsed.articles if options.drafts or not a.draft]
         clock.lap("front matter and bodies")
         signature = relation_signature(articles)
-        index, index_problems, known = _index(config, cache, articles, signature)
+        index, index_problems, known = _index(config, cache, articles, signature, memory)
         problems += index_problems
         gc.freeze()  # the articles and the index live till the end: no collection need scan them again
         _stop_on_errors(problems, options.strict)
@@ -137,14 +142,14 @@ def _build(site: Path, options: BuildOptions) -> BuildResult:
         templates = load_templates(config.root)
         ctx = Context(config, index, Links(config.links, config.base_url), BodyReader(cache.path))
         clock.lap("routes")
-        writer = OutputWriter(config.output_dir, cache, config.root, own=options.own_output)
+        writer = OutputWriter(config.output_dir, cache, config.root, remembered=remembered)
         previous = _previous_state(cache, config.output_dir)
         rendered, state = _write_pages(writer, templates, ctx, routes, jobs, options.progress, previous)
         clock.lap("render and write pages")
         _write_assets(writer, config)
         _write_discovery(writer, ctx.links, routes)
         clock.lap("assets and sitemap")
-        search = _write_search(writer, ctx, cache)
+        search = _write_search(writer, ctx, cache, memory)
         clock.lap("search index")
         _commit(writer)
         ctx.body.close()  # type: ignore[attr-defined]
@@ -166,7 +171,8 @@ def _build(site: Path, options: BuildOptions) -> BuildResult:
         _remember_build(cache, config, options, stamp, result)
         if not known:  # unchanged relations are already stored: 10,000 entries need not be written again
             cache.put_value("relations", json.dumps({"signature": signature, "relations": relations(index)}))
-        _remember_index(config, cache, index, index_problems)
+        if memory is not None:
+            memory.index = RememberedIndex(str(cache.path), config.topics, index, tuple(index_problems))
         cache.put_value(
             "page-state", json.dumps({"tree": tree_key(config.output_dir), "state": state.to_json()})
         )
@@ -174,12 +180,15 @@ def _build(site: Path, options: BuildOptions) -> BuildResult:
     return result
 
 
-def mirror_output(site: Path, options: BuildOptions = BuildOptions()) -> None:
+def mirror_output(
+    site: Path, options: BuildOptions = BuildOptions(), memory: BuildMemory | None = None
+) -> None:
     """Make the output folder's hidden twin a copy of it (see OutputWriter.mirror); nothing the
     readers of the output folder see changes. Raises BuildFailed when the twin cannot be written."""
     config = load_config(site, output=options.output, links=options.links)
+    remembered = memory.folders if memory is not None else None
     with output_lock(config.output_dir), _cache(config, options.cache) as cache:
-        writer = OutputWriter(config.output_dir, cache, config.root, own=options.own_output)
+        writer = OutputWriter(config.output_dir, cache, config.root, remembered=remembered)
         problems: list[Diagnostic] = []
         with _writing(problems):
             writer.mirror()
@@ -221,7 +230,9 @@ def _input_stamp(config: SiteConfig, options: BuildOptions, paths: list[Path]) -
     return hashlib.sha256("".join(lines).encode()).hexdigest()
 
 
-def _last_build(cache: BuildCache, stamp: str | None, config: SiteConfig, own: bool) -> BuildResult | None:
+def _last_build(
+    cache: BuildCache, stamp: str | None, config: SiteConfig, remembered: Remembered | None
+) -> BuildResult | None:
     """The result of the last build, if it read exactly these inputs and its output is still in place."""
     saved = cache.get_value("last-build")
     if stamp is None or saved is None:
@@ -236,7 +247,7 @@ def _last_build(cache: BuildCache, stamp: str | None, config: SiteConfig, own: b
     except UNDECODABLE:
         return None
     # The folder's key does not change when a file deep inside it is edited or deleted by hand.
-    if trusted_manifest(cache, config.output_dir, own=own) is None:
+    if trusted_manifest(cache, config.output_dir, remembered) is None:
         return None
     return BuildResult(
         config=config,
@@ -265,34 +276,18 @@ def _previous_state(cache: BuildCache, output_dir: Path) -> PageState | None:
         return None
 
 
-# The index of the last build this process finished, with what it was made for (the cache and the
-# topics) and its problems. The preview server's next rebuild patches it when an edit left every
-# article's place as it was.
-_INDEX: tuple[tuple[str, tuple[Topic, ...]], SiteIndex, tuple[Diagnostic, ...]] | None = None
-
-
 def _index(
-    config: SiteConfig, cache: BuildCache, articles: list[Article], signature: str
+    config: SiteConfig, cache: BuildCache, articles: list[Article], signature: str, memory: BuildMemory | None
 ) -> tuple[SiteIndex, list[Diagnostic], bool]:
     """The index, and whether the relations it holds were stored by an earlier build already."""
-    if _INDEX is not None and _INDEX[0] == _index_key(config, cache):
-        patched = patched_index(_INDEX[1], articles, signature)
+    last = memory.index if memory is not None else None
+    if last is not None and (last.cache, last.topics) == (str(cache.path), config.topics):
+        patched = patched_index(last.index, articles, signature)
         if patched is not None:  # the same signature as a build that finished: its relations are stored
-            return patched, list(_INDEX[2]), True
+            return patched, list(last.problems), True
     known = _known_relations(cache, signature)
     index, problems = build_index(articles, config.topics, known, signature)
     return index, problems, known is not None
-
-
-def _index_key(config: SiteConfig, cache: BuildCache) -> tuple[str, tuple[Topic, ...]]:
-    return (str(cache.path), config.topics)
-
-
-def _remember_index(
-    config: SiteConfig, cache: BuildCache, index: SiteIndex, problems: list[Diagnostic]
-) -> None:
-    global _INDEX
-    _INDEX = (_index_key(config, cache), index, tuple(problems))
 
 
 def _known_relations(cache: BuildCache, signature: str) -> dict | None:
@@ -441,7 +436,9 @@ def _write_discovery(writer: OutputWriter, links: Links, routes: tuple[Route, ..
     raise_if_errors(problems)
 
 
-def _write_search(writer: OutputWriter, ctx: Context, cache: BuildCache) -> SearchState:
+def _write_search(
+    writer: OutputWriter, ctx: Context, cache: BuildCache, memory: BuildMemory | None
+) -> SearchState:
     """The search index files: the previous build's patched where only some articles changed."""
     body: BodyReader = ctx.body  # type: ignore[assignment]
 
@@ -457,9 +454,10 @@ def _write_search(writer: OutputWriter, ctx: Context, cache: BuildCache) -> Sear
         previous=SearchState.from_json(cache.get_value("search")),
         read=previous_file,
     )
-    docs = [_search_doc(a) for a in ctx.index.articles]
-    _DOCS.clear()
-    _DOCS.update((doc.id, (a, doc)) for a, doc in zip(ctx.index.articles, docs, strict=True))
+    known = memory.docs if memory is not None else {}
+    docs = [_search_doc(a, known) for a in ctx.index.articles]
+    if memory is not None:
+        memory.docs = {doc.id: (a, doc) for a, doc in zip(ctx.index.articles, docs, strict=True)}
     files, state = build_search(docs, sources)
     problems: list[Diagnostic] = []
     with _writing(problems):
@@ -470,16 +468,12 @@ def _write_search(writer: OutputWriter, ctx: Context, cache: BuildCache) -> Sear
     return state
 
 
-# A preview server builds again and again in one process, and an article read from an unchanged
-# file is the same object each time (see parse._WARM): its search entry is kept from the last
-# build, by source path, with the article it was made from.
-_DOCS: dict[str, tuple[Article, SearchDoc]] = {}
-
-
-def _search_doc(article: Article) -> SearchDoc:
-    known = _DOCS.get(article.source_path)
-    if known is not None and known[0] is article:
-        return known[1]
+def _search_doc(article: Article, known: dict[str, tuple[Article, SearchDoc]]) -> SearchDoc:
+    """The article's search entry; the one the last build made, while the article is the same object
+    (a preview server's, whose unchanged files give the same articles: see memory.BuildMemory)."""
+    found = known.get(article.source_path)
+    if found is not None and found[0] is article:
+        return found[1]
     return SearchDoc.from_article(article, "")
 
 

@@ -31,6 +31,7 @@ from functools import partial
 from pathlib import Path
 
 from generator.cache import BuildCache, Manifest
+from generator.memory import StatLines
 
 BACK_SUFFIX = ".dateline-back"
 
@@ -64,26 +65,29 @@ def tree_key(folder: Path) -> str | None:
     return f"{st.st_dev}:{st.st_ino}:{st.st_mtime_ns}"
 
 
-# A preview server builds again and again, in one process, into a folder of its own: what it last
-# recorded of each folder it wrote is kept here, folder path -> (key, manifest, stat lines), and
-# trusted while the folder's key is unchanged, so that a rebuild need not ask the system about
-# every file and sub-folder again (40,000 of them at 10,000 articles: half a second).
-_OWN: dict[str, tuple[str, Manifest, StatLines]] = {}
+# What a preview server recorded of the folders it wrote, folder path -> (key, manifest, stat
+# lines) (see memory.BuildMemory): trusted while the folder's key is unchanged, so that a rebuild
+# need not ask the system about every file and sub-folder again (37,000 of them at 10,000 articles).
+Remembered = dict[str, tuple[str, Manifest, StatLines]]
 
 
-def trusted_manifest(cache: BuildCache, folder: Path, *, own: bool = False) -> Manifest | None:
+def trusted_manifest(
+    cache: BuildCache, folder: Path, remembered: Remembered | None = None
+) -> Manifest | None:
     """What the cache says ``folder`` holds, or None when unknown or changed since it was recorded.
-    With ``own``, what this process recorded last is trusted without a look at every file."""
-    found = _trusted(cache, folder, own)
+    What ``remembered`` holds of it is trusted without a look at every file."""
+    found = _trusted(cache, folder, remembered)
     return found[0] if found is not None else None
 
 
-def _trusted(cache: BuildCache, folder: Path, own: bool) -> tuple[Manifest, StatLines] | None:
+def _trusted(
+    cache: BuildCache, folder: Path, remembered: Remembered | None
+) -> tuple[Manifest, StatLines] | None:
     """The trusted manifest of ``folder`` with the stat lines that proved it."""
     key = tree_key(folder)
-    remembered = _OWN.get(os.fspath(folder)) if own else None
-    if remembered is not None and remembered[0] == key:
-        return remembered[1], remembered[2]
+    known = remembered.get(os.fspath(folder)) if remembered is not None else None
+    if known is not None and known[0] == key:
+        return known[1], known[2]
     found = cache.manifest(key) if key is not None else None
     if found is None:
         return None
@@ -92,10 +96,6 @@ def _trusted(cache: BuildCache, folder: Path, own: bool) -> tuple[Manifest, Stat
         return None
     lines = stat_lines(folder, manifest)
     return (manifest, lines) if lines is not None and stamp_of(lines) == stamp else None
-
-
-# rel -> one line of stat data: "rel\0size\0mtime\0inode" for a file, "rel/\0mtime\0inode" for a folder
-StatLines = dict[str, str]
 
 
 def stat_lines(folder: Path, paths: Iterable[str], known: StatLines | None = None) -> StatLines | None:
@@ -139,20 +139,25 @@ class OutputWriter:
     """Brings the twin folder to the new build, then swaps it in with :meth:`commit`."""
 
     def __init__(
-        self, output_dir: Path, cache: BuildCache, site_root: Path | None = None, *, own: bool = False
+        self,
+        output_dir: Path,
+        cache: BuildCache,
+        site_root: Path | None = None,
+        *,
+        remembered: Remembered | None = None,
     ) -> None:
         self.front = output_dir
         self.back = self.twin_of(output_dir)
         self.cache = cache
         self.site_root = site_root if site_root is not None else output_dir.parent  # messages start there
-        self.own = own  # a folder only this process writes to (see _OWN)
-        front = _trusted(cache, self.front, own)
+        self.remembered = remembered  # the folders only this process writes to (a preview server's)
+        front = _trusted(cache, self.front, remembered)
         self.front_manifest = front[0] if front is not None else None
-        self._front_lines = front[1] if front is not None and own else None
+        self._front_lines = front[1] if front is not None and remembered is not None else None
         self.front_real = self.front.resolve() if self.front.exists() else None
         # Checked too: it shares files with the live folder (hard links), so an edit in place there
         # is an edit here, and a file deleted from it would be missing after the swap.
-        back = _trusted(cache, self.back, own)
+        back = _trusted(cache, self.back, remembered)
         self.back_manifest = back[0] if back is not None else None
         # The stat lines that proved the twin, so that recording it as the live folder after the swap
         # asks the system only about what the build changed, not about every file once more. (Some
@@ -239,8 +244,8 @@ class OutputWriter:
             os.utime(self.back)
             new_key = tree_key(self.back)
             self.cache.rename_manifest(old_front_key, new_key)  # type: ignore[arg-type]
-            if self.own and self._front_lines is not None and new_key is not None:
-                _OWN[os.fspath(self.back)] = (new_key, self.front_manifest, self._front_lines)  # type: ignore[assignment]
+            if self.remembered is not None and self._front_lines is not None and new_key is not None:
+                self.remembered[os.fspath(self.back)] = (new_key, self.front_manifest, self._front_lines)  # type: ignore[assignment]
 
     def mirror(self) -> None:
         """Make the twin a copy of the live folder (hard links), without a swap, so that the next
@@ -388,7 +393,8 @@ class OutputWriter:
             # A new modification time gives the folder a new key, so a manifest that another
             # cache (or a --no-cache build) recorded for it earlier is never found again.
             os.utime(folder)
-        _OWN.pop(os.fspath(folder), None)
+        if self.remembered is not None:
+            self.remembered.pop(os.fspath(folder), None)
         key = tree_key(folder)
         if key is None:
             return
@@ -396,8 +402,8 @@ class OutputWriter:
         stamp = stamp_of(lines) if lines is not None else None
         # Without a stamp nothing proves later that the folder still holds these files: forget it.
         self.cache.put_manifest(key, manifest if stamp else None, stamp or "")
-        if self.own and manifest is not None and lines is not None and stamp:
-            _OWN[os.fspath(folder)] = (key, manifest, lines)
+        if self.remembered is not None and manifest is not None and lines is not None and stamp:
+            self.remembered[os.fspath(folder)] = (key, manifest, lines)
 
 
 def _shown(path: Path, site_root: Path) -> str:

@@ -25,6 +25,7 @@ from generator.errors import Diagnostic
 from generator.frontmatter import FrontMatter, parse_front_matter
 from generator.index import relation_key
 from generator.markdown import MARKDOWN_SETTINGS_VERSION, MarkdownTooDeep, render_markdown
+from generator.memory import BuildMemory
 from generator.model import Article, RenderedBody, Source
 from generator.records import SourceEntry, Values
 from generator.search import TERMS_VERSION, body_terms
@@ -66,10 +67,6 @@ def time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-# Within one long-running process (the preview server) what the last build read stays in memory:
-# an entry follows from the file's bytes and the settings alone, so it never goes stale.
-_WARM: dict[tuple[str, str], tuple[dict[str, SourceEntry], set[int]]] = {}
-
 # A file modified this close to the moment its stat was taken may change again within the same
 # clock tick without its mtime moving, so such a stat is not remembered (git's "racy" entries).
 _RACY_NS = 100_000_000
@@ -101,10 +98,13 @@ def read_articles(
     cache: BuildCache,
     jobs: int,
     progress: Callable[[Iterator[Any], int], Iterator[Any]] | None = None,
+    memory: BuildMemory | None = None,
 ) -> Parsed:
+    """The articles of ``paths``; with ``memory``, what the last build of this process read of
+    them is taken from it rather than from the cache."""
     settings = settings_digest(config)
     values = Values(config)
-    warm = _WARM.pop((str(cache.path), settings), None)
+    warm = memory.entries.pop((str(cache.path), settings), None) if memory is not None else None
     known, whole = warm if warm is not None else cache.source_entries(settings, values)
     bodies = cache.body_keys()
     names = [rel(config.root, p) for p in paths]
@@ -154,8 +154,9 @@ def read_articles(
     changed = {rel(config.root, p) for p in misses} | (known.keys() - kept.keys())
     rewrite = {source_bucket(n) for n in changed} | ({source_bucket(n) for n in kept} - whole)
     cache.put_source_entries(settings, kept, rewrite)
-    _WARM.clear()  # one site per process at a time: keep memory to the current one
-    _WARM[(str(cache.path), settings)] = (kept, {source_bucket(n) for n in kept})
+    if memory is not None:
+        memory.entries.clear()  # only the settings of this build: keep memory to what is current
+        memory.entries[(str(cache.path), settings)] = (kept, {source_bucket(n) for n in kept})
     return Parsed(tuple(articles), tuple(problems), read=len(misses), rendered=rendered)
 
 

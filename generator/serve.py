@@ -30,6 +30,7 @@ from generator.build import BuildOptions, BuildResult, build, mirror_output
 from generator.config import CONFIG_NAME, load_config
 from generator.errors import BuildFailed, DatelineError, Diagnostic
 from generator.livereload import PreviewState, StateHub
+from generator.memory import BuildMemory
 from generator.output import tree_key
 from generator.serve_http import PreviewHTTPServer
 from generator.serve_paths import allowed_host_names, is_loopback
@@ -78,6 +79,7 @@ class PreviewServer:
             )
         )
         self.last_result: BuildResult | None = None
+        self.memory = BuildMemory()  # what builds keep for the next one: this process owns the build folder
         self.output: Path  # the build folder, set by start()
         self._temp: Path | None = None
         self._http: PreviewHTTPServer | None = None
@@ -183,7 +185,7 @@ class PreviewServer:
             self.report(f"{changes.describe()}; rebuilding")
         problems: tuple[Diagnostic, ...] = ()
         try:
-            result = build(self.site, options)
+            result = build(self.site, options, self.memory)
         except BuildFailed as exc:
             problems = exc.diagnostics
             self.report(exc.show())
@@ -220,7 +222,6 @@ class PreviewServer:
             drafts=self.options.drafts,
             progress=False,
             jobs=self.options.jobs,
-            own_output=True,
         )
 
     def _build_loop(self) -> None:
@@ -234,7 +235,7 @@ class PreviewServer:
         articles), so the first edit is as quick as the ones after it. A change saved meanwhile
         waits for it; a failure only leaves that work to the next build."""
         try:
-            mirror_output(self.site, self._build_options())
+            mirror_output(self.site, self._build_options(), self.memory)
         except (DatelineError, OSError) as exc:
             log.info("could not prepare the build folder's twin: %s", exc)
 

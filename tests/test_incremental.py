@@ -11,6 +11,7 @@ import pytest
 
 from generator.build import BuildOptions, BuildResult, build, mirror_output
 from generator.cache import CACHE_DIR, CACHE_FILE, open_cache
+from generator.memory import BuildMemory
 from generator.output import OutputWriter, stamp_of, stat_lines, tree_key
 from tests.conftest import MakeSite, article
 
@@ -94,20 +95,21 @@ def test_a_mirrored_twin_leaves_the_next_edit_only_its_own_files(
     its changed files and links none, and the site is still what a clean build gives."""
     files = {f"content/{i}.md": article(f"Article {i}", f"2020-01-{i + 1:02d}") for i in range(10)}
     site = make_site(files)
-    options = BuildOptions(own_output=own)
-    build(site, options)
+    options = BuildOptions()
+    memory = BuildMemory() if own else None
+    build(site, options, memory)
     output = site / "output"
     twin = OutputWriter.twin_of(output)
     assert not twin.exists()  # a first build renames its folder into place: no twin yet
-    mirror_output(site, options)
+    mirror_output(site, options, memory)
     assert tree(twin) == tree(output)
     for path in output.rglob("*"):
         if path.is_file():
             assert path.stat().st_ino == (twin / path.relative_to(output)).stat().st_ino
     assert_stamps_match_the_folders(site)
-    mirror_output(site, options)  # already a copy: nothing to do
+    mirror_output(site, options, memory)  # already a copy: nothing to do
     (site / "content/3.md").write_text(files["content/3.md"] + "\nEdited.\n", encoding="utf-8")
-    result = build(site, options)
+    result = build(site, options, memory)
     assert result.files_linked == 0 and 0 < result.files_written < 10
     assert tree(output) == clean_build(site, tmp_path)
     assert_stamps_match_the_folders(site)
@@ -150,11 +152,13 @@ def test_card_partial_change_rerenders_every_list(make_site: MakeSite, tmp_path:
 def test_random_edit_sequences_match_clean_builds(
     make_site: MakeSite, tmp_path: Path, seed: int, own: bool
 ) -> None:
-    """With ``own``, builds as the preview server makes them, trusting what the process recorded
-    of its output folder; every third is a build that does not, as another process's would be."""
+    """With ``own``, builds as the preview server makes them, with one BuildMemory (trusting what
+    the process recorded of its output folder, patching its last index); every third is a build
+    without it, as another process's would be."""
     rng = random.Random(seed)
     site = make_site({f"content/a{n}.md": random_article(rng, n) for n in range(12)})
-    build(site, BuildOptions(own_output=own))
+    memory = BuildMemory() if own else None
+    build(site, BuildOptions(), memory)
     next_id = 12
     for step in range(8):
         names = sorted(p.name for p in (site / "content").glob("*.md"))
@@ -185,7 +189,7 @@ def test_random_edit_sequences_match_clean_builds(
         elif action == "template":
             (site / "templates").mkdir(exist_ok=True)
             (site / "templates/404.html").write_text(f"<p>Not here ({rng.random()})</p>\n", encoding="utf-8")
-        build(site, BuildOptions(own_output=own and step % 3 != 2))
+        build(site, BuildOptions(), memory if step % 3 != 2 else None)
         assert_stamps_match_the_folders(site)
         assert tree(site / "output") == clean_build(site, tmp_path), f"after {action}"
 
@@ -283,12 +287,16 @@ def test_clean_removes_output_twin_and_cache(make_site: MakeSite) -> None:
     assert sorted(p.name for p in site.iterdir()) == [".output.lock", "content", "site.toml"]
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_text_only_edits_match_clean_builds(make_site: MakeSite, tmp_path: Path, seed: int) -> None:
-    """Edits that keep every article's place (the fast path that re-renders only touched pages)."""
+@pytest.mark.parametrize(("seed", "own"), [*((s, False) for s in range(4)), *((s, True) for s in range(4))])
+def test_text_only_edits_match_clean_builds(
+    make_site: MakeSite, tmp_path: Path, seed: int, own: bool
+) -> None:
+    """Edits that keep every article's place (the fast path that re-renders only touched pages);
+    with ``own``, as the preview server builds, patching the last index instead of making it anew."""
     rng = random.Random(100 + seed)
     site = make_site({f"content/a{n}.md": random_article(rng, n) for n in range(15)})
-    build(site)
+    memory = BuildMemory() if own else None
+    build(site, BuildOptions(), memory)
     for step in range(6):
         victim = site / "content" / f"a{rng.randrange(15)}.md"
         text = victim.read_text(encoding="utf-8")
@@ -300,7 +308,7 @@ def test_text_only_edits_match_clean_builds(make_site: MakeSite, tmp_path: Path,
         else:
             text = text.replace("Synthetic paragraph 0", f"New lead {step}", 1)
         victim.write_text(text, encoding="utf-8")
-        result = build(site)
+        result = build(site, BuildOptions(), memory)
         assert tree(site / "output") == clean_build(site, tmp_path), f"after {what} edit"
         assert result.pages_rendered < 40
 

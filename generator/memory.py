@@ -1,0 +1,48 @@
+"""What a long-running process keeps between builds of one site: the preview server's memory.
+
+A build from the command line starts with nothing in memory and checks everything against the
+build cache and the disk. The preview server builds again and again, in one process, into a folder
+only it writes to; it hands the same BuildMemory to every build, which then skips the work whose
+result it holds already:
+
+    entries   what the last build read from each content file (parse.read_articles): an entry
+              follows from the file's bytes and the settings alone, so it never goes stale
+    folders   what it recorded of its build folder and that folder's twin (output.OutputWriter),
+              trusted while a folder's key is unchanged instead of the stat of every file in it
+    index     the index of the last build that finished, patched after an edit that leaves every
+              article's place as it was (index.patched_index)
+    docs      each article's search entry, reused while the article is the very same object
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from generator.cache import Manifest
+from generator.errors import Diagnostic
+from generator.index import SiteIndex
+from generator.model import Article, Topic
+from generator.records import SourceEntry
+from generator.search import SearchDoc
+
+# rel -> one line of stat data (output.stat_lines): "rel\0size\0mtime\0inode" for a file,
+# "rel/\0mtime\0inode" for a folder
+StatLines = dict[str, str]
+
+
+@dataclass(frozen=True)
+class RememberedIndex:
+    cache: str  # the cache file of the site it was made for
+    topics: tuple[Topic, ...]  # the topics it was ordered by
+    index: SiteIndex
+    problems: tuple[Diagnostic, ...]
+
+
+@dataclass
+class BuildMemory:
+    # (cache file, settings digest) -> (entries by content path, cache groups known to be whole)
+    entries: dict[tuple[str, str], tuple[dict[str, SourceEntry], set[int]]] = field(default_factory=dict)
+    # folder path -> (folder key, manifest, stat lines)
+    folders: dict[str, tuple[str, Manifest, StatLines]] = field(default_factory=dict)
+    index: RememberedIndex | None = None
+    docs: dict[str, tuple[Article, SearchDoc]] = field(default_factory=dict)
