@@ -181,17 +181,23 @@ def _build(site: Path, options: BuildOptions, memory: BuildMemory | None) -> Bui
 
 
 def mirror_output(
-    site: Path, options: BuildOptions = BuildOptions(), memory: BuildMemory | None = None
-) -> None:
+    site: Path,
+    options: BuildOptions = BuildOptions(),
+    memory: BuildMemory | None = None,
+    stop: Callable[[], bool] = lambda: False,
+) -> bool:
     """Make the output folder's hidden twin a copy of it (see OutputWriter.mirror); nothing the
-    readers of the output folder see changes. Raises BuildFailed when the twin cannot be written."""
+    readers of the output folder see changes. Returns False when ``stop()`` ended it first.
+    Raises BuildFailed when the twin cannot be written."""
     config = load_config(site, output=options.output, links=options.links)
     remembered = memory.folders if memory is not None else None
+    finished = False
     with output_lock(config.output_dir), _cache(config, options.cache) as cache:
         writer = OutputWriter(config.output_dir, cache, config.root, remembered=remembered)
         problems: list[Diagnostic] = []
         with _writing(problems):
-            writer.mirror()
+            finished = writer.mirror(stop)
+    return finished
 
 
 def clean(site: Path) -> list[Path]:

@@ -247,25 +247,30 @@ class OutputWriter:
             if self.remembered is not None and self._front_lines is not None and new_key is not None:
                 self.remembered[os.fspath(self.back)] = (new_key, self.front_manifest, self._front_lines)  # type: ignore[assignment]
 
-    def mirror(self) -> None:
+    def mirror(self, stop: Callable[[], bool] = lambda: False) -> bool:
         """Make the twin a copy of the live folder (hard links), without a swap, so that the next
         build only writes what it changes: the preview server does this while it waits for the
-        first edit, which would otherwise link every file of the site into the twin."""
+        first edit, which would otherwise link every file of the site into the twin. Gives up,
+        leaving the twin untrusted, as soon as ``stop()`` says so; returns whether it finished."""
         if self.front_manifest is None or self.back_manifest == self.front_manifest:
-            return
+            return True
         for rel, (fingerprint, _) in sorted(self.front_manifest.items()):
             self.put(rel, fingerprint, None)
-        self._complete_twin()
+        if not self._complete_twin(stop):
+            return False
         self._remember(self.back, self.desired, self._unchanged_lines())
+        return True
 
-    def _complete_twin(self) -> None:
+    def _complete_twin(self, stop: Callable[[], bool] = lambda: False) -> bool:
         """Link into the twin what the new build has as the live folder has it, and remove from the
-        twin what the new build no longer has."""
+        twin what the new build no longer has; False when ``stop()`` ended it before."""
         try:
             self._start()
         except OSError as exc:
             raise self._failed("", "prepare the new build", exc) from exc
-        for rel in self._as_live:
+        for number, rel in enumerate(self._as_live):
+            if number % 256 == 0 and stop():
+                return False
             digest = self.desired[rel][1]
             if not self._twin_has(rel, digest, None):
                 try:
@@ -275,6 +280,7 @@ class OutputWriter:
                     raise self._failed(rel, "write the output", exc) from exc
                 self.linked += 1
         self._remove_extras()
+        return True
 
     def _failed(self, rel: str, action: str, error: OSError) -> WriteFailed:
         return WriteFailed(_shown(self.front / rel if rel else self.front, self.site_root), action, error)

@@ -233,9 +233,11 @@ class PreviewServer:
     def _ready_twin(self) -> None:
         """Fill the build folder's hidden twin while no edit has come yet (5 s or so at 10,000
         articles), so the first edit is as quick as the ones after it. A change saved meanwhile
-        waits for it; a failure only leaves that work to the next build."""
+        stops it, as does stopping the server: the rebuild then fills the rest, as it would have
+        without this. A failure, too, only leaves that work to the next build."""
+        assert self._watcher is not None
         try:
-            mirror_output(self.site, self._build_options(), self.memory)
+            mirror_output(self.site, self._build_options(), self.memory, stop=self._watcher.queue.waiting)
         except (DatelineError, OSError) as exc:
             log.info("could not prepare the build folder's twin: %s", exc)
 

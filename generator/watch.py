@@ -120,6 +120,12 @@ class ChangeQueue:
             self._pending.clear()
             return batch
 
+    def waiting(self) -> bool:
+        """Whether a change is waiting for a rebuild, or the queue is closed: work that can wait
+        (see serve.PreviewServer._ready_twin) should stop."""
+        with self._cond:
+            return bool(self._pending) or self._closed
+
     def close(self) -> None:
         with self._cond:
             self._closed = True

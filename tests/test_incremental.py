@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import re
 import shutil
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -112,6 +113,32 @@ def test_a_mirrored_twin_leaves_the_next_edit_only_its_own_files(
     result = build(site, options, memory)
     assert result.files_linked == 0 and 0 < result.files_written < 10
     assert tree(output) == clean_build(site, tmp_path)
+    assert_stamps_match_the_folders(site)
+
+
+def test_a_mirror_stopped_half_way_leaves_a_twin_the_next_build_puts_right(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    """The preview server stops filling the twin when an edit comes: the twin is then half filled
+    and untrusted, and the edit's build links the rest, as it would have without the mirror."""
+    days = [date(2019, 1, 1) + timedelta(days=i) for i in range(300)]
+    files = {f"content/{i}.md": article(f"Article {i}", day.isoformat()) for i, day in enumerate(days)}
+    site = make_site(files)
+    memory = BuildMemory()
+    build(site, BuildOptions(), memory)
+    asked = []
+
+    def stop() -> bool:
+        asked.append(1)
+        return len(asked) > 1  # the first batch of links, then stop
+
+    assert mirror_output(site, BuildOptions(), memory, stop=stop) is False
+    twin = OutputWriter.twin_of(site / "output")
+    assert 0 < sum(1 for p in twin.rglob("*") if p.is_file()) < sum(1 for p in (site / "output").rglob("*"))
+    (site / "content/7.md").write_text(files["content/7.md"] + "\nEdited.\n", encoding="utf-8")
+    result = build(site, BuildOptions(), memory)
+    assert result.files_linked > 0
+    assert tree(site / "output") == clean_build(site, tmp_path)
     assert_stamps_match_the_folders(site)
 
 
