@@ -104,8 +104,7 @@ def build(
         # A stored body failed its checksum when a page needed it. Nothing is written before the
         # swap at the end, so the build can start again with the body gone from the cache: its
         # article is then rendered anew. A body is checked when read, not all on every build.
-        config = load_config(site, output=options.output, links=options.links)
-        with output_lock(config.output_dir), _cache(config, options.cache) as cache:
+        with _locked(site, options) as (_, cache):
             cache.forget_bodies({exc.key, *cache.damaged_bodies()})  # where one is, others may be
         return _build(site, options, memory)
 
@@ -113,11 +112,10 @@ def build(
 def _build(site: Path, options: BuildOptions, memory: BuildMemory | None) -> BuildResult:
     clock = _Clock()
     jobs = options.jobs or default_jobs()
-    config = load_config(site, output=options.output, links=options.links)
-    with output_lock(config.output_dir), _cache(config, options.cache) as cache, _few_collections():
+    with _locked(site, options) as (config, cache), _few_collections():
         clock.lap("config")
         paths, problems = find_sources(config.root, config.content_dir)
-        stamp = _input_stamp(config, options, paths)
+        stamp, stats = _input_stamp(config, options, paths)
         # A problem find_sources() reports is outside the stamp (a refused link is not an input): a
         # site with one is never "unchanged", or the second build would pass it over in silence.
         remembered = memory.folders if memory is not None else None
@@ -126,9 +124,8 @@ def _build(site: Path, options: BuildOptions, memory: BuildMemory | None) -> Bui
             clock.lap("sources (unchanged)")
             return replace(last, seconds=clock.total(), timings=tuple(clock.laps))
         clock.lap("sources")
-        parsed = read_articles(
-            config, paths, cache, jobs, _bar("Reading", "article") if options.progress else None, memory
-        )
+        progress = _bar("Reading", "article") if options.progress else None
+        parsed = read_articles(config, paths, cache, jobs, progress, memory, stats)
         problems += parsed.problems
         articles = [a for a in parsed.articles if options.drafts or not a.draft]
         clock.lap("front matter and bodies")
@@ -189,10 +186,9 @@ def mirror_output(
     """Make the output folder's hidden twin a copy of it (see OutputWriter.mirror); nothing the
     readers of the output folder see changes. Returns False when ``stop()`` ended it first.
     Raises BuildFailed when the twin cannot be written."""
-    config = load_config(site, output=options.output, links=options.links)
     remembered = memory.folders if memory is not None else None
     finished = False
-    with output_lock(config.output_dir), _cache(config, options.cache) as cache:
+    with _locked(site, options) as (config, cache):
         writer = OutputWriter(config.output_dir, cache, config.root, remembered=remembered)
         problems: list[Diagnostic] = []
         with _writing(problems):
@@ -216,24 +212,28 @@ def clean(site: Path) -> list[Path]:
 _RACY_NS = 100_000_000
 
 
-def _input_stamp(config: SiteConfig, options: BuildOptions, paths: list[Path]) -> str | None:
-    """A hash of everything a build reads, by file stat; None while a file may still be changing."""
+def _input_stamp(
+    config: SiteConfig, options: BuildOptions, paths: list[Path]
+) -> tuple[str | None, dict[str, os.stat_result]]:
+    """A hash of everything a build reads, by file stat (None while a file may still be changing),
+    and the stat of each file by path, which the parse stage uses rather than asking again."""
     files = [config.root / "site.toml", *paths]
     for folder in (config.templates_dir, theme_dir(), config.static_dir):
         files += sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
     lines = [repr((__version__, options.drafts, options.strict, str(config))), "\n"]
+    seen: dict[str, os.stat_result] = {}
     newest = 0
     stat = os.stat
     for path in map(os.fspath, files):  # os.stat on strings: Path.stat costs twice as much a file
         try:
-            st = stat(path)
+            st = seen[path] = stat(path)
         except OSError:
-            return None
+            return None, seen
         newest = max(newest, st.st_mtime_ns)
         lines.append(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\n")
     if newest > time.time_ns() - _RACY_NS:
-        return None
-    return hashlib.sha256("".join(lines).encode()).hexdigest()
+        return None, seen
+    return hashlib.sha256("".join(lines).encode()).hexdigest(), seen
 
 
 def _last_build(
@@ -323,6 +323,14 @@ def _remember_build(
         "warnings": [diagnostic_record(w) for w in result.warnings],
     }
     cache.put_value("last-build", json.dumps(data))
+
+
+@contextlib.contextmanager
+def _locked(site: Path, options: BuildOptions) -> Iterator[tuple[SiteConfig, BuildCache]]:
+    """The site's settings and its build cache, with its output folder locked against other builds."""
+    config = load_config(site, output=options.output, links=options.links)
+    with output_lock(config.output_dir), _cache(config, options.cache) as cache:
+        yield config, cache
 
 
 @contextlib.contextmanager

@@ -134,12 +134,16 @@ class BuildCache:
                 whole.add(bucket)
         return entries, whole
 
-    def put_source_entries(self, settings: str, entries: dict[str, SourceEntry], rewrite: set[int]) -> None:
-        """Store ``entries``, all there are now: the ``rewrite`` buckets are written again from them
-        and buckets holding none of them are dropped; the others are as stored already."""
+    def put_source_entries(
+        self, settings: str, entries: dict[str, SourceEntry], whole: set[int], changed: set[str]
+    ) -> None:
+        """Store ``entries``, all there are now. The buckets of the ``changed`` files (made, edited
+        or gone) are written again, as is any not among the ``whole`` ones source_entries() found;
+        buckets holding none of the entries are dropped; the others are as stored already."""
         buckets: dict[int, dict[str, SourceEntry]] = {}
         for name, entry in entries.items():
             buckets.setdefault(source_bucket(name), {})[name] = entry
+        rewrite = {source_bucket(n) for n in changed} | (buckets.keys() - whole)
         stored = {bucket for (bucket,) in self.db.execute("SELECT bucket FROM sources")}
         with self.db:
             self.db.executemany(
@@ -167,9 +171,9 @@ class BuildCache:
         if row is None:
             raise KeyError(key)
         html, summary, text, toc, checksum, terms = row
+        if not _whole(html, summary, text, toc, checksum, terms):
+            raise DamagedBody(key)
         try:
-            if _checksum(html, summary, text, toc, terms) != checksum:
-                raise DamagedBody(key)
             return RenderedBody(
                 html=zlib.decompress(html).decode(),
                 summary=summary,
@@ -181,16 +185,8 @@ class BuildCache:
 
     def damaged_bodies(self) -> list[str]:
         """The keys of the stored bodies that fail their checksum: every body is read."""
-        damaged = []
         rows = self.db.execute("SELECT key, html, summary, text, toc, checksum, terms FROM bodies")
-        for key, html, summary, text, toc, checksum, terms in rows:
-            try:
-                whole = _checksum(html, summary, text, toc, terms) == checksum
-            except (TypeError, AttributeError):  # a field of the wrong type
-                whole = False
-            if not whole:
-                damaged.append(key)
-        return damaged
+        return [key for key, *fields in rows if not _whole(*fields)]
 
     def forget_bodies(self, keys: Iterable[str]) -> None:
         with self.db:
@@ -413,6 +409,14 @@ def _body_row(item: tuple[str, RenderedBody]) -> tuple[str, bytes, str, bytes, s
     html, text = zlib.compress(body.html.encode(), 1), zlib.compress(body.text.encode(), 1)
     toc, terms = json.dumps(body.toc), zlib.compress(body.terms.encode(), 1)
     return key, html, body.summary, text, toc, _checksum(html, body.summary, text, toc, terms), terms
+
+
+def _whole(html: bytes, summary: str, text: bytes, toc: str, checksum: int, terms: bytes) -> bool:
+    """Whether a body's row is as stored (the columns in table order)."""
+    try:
+        return _checksum(html, summary, text, toc, terms) == checksum
+    except (TypeError, AttributeError):  # a field of the wrong type
+        return False
 
 
 def _checksum(html: bytes, summary: str, text: bytes, toc: str, terms: bytes) -> int:

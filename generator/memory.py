@@ -40,8 +40,8 @@ class RememberedIndex:
 
 @dataclass
 class BuildMemory:
-    # (cache file, settings digest) -> (entries by content path, cache groups known to be whole)
-    entries: dict[tuple[str, str], tuple[dict[str, SourceEntry], set[int]]] = field(default_factory=dict)
+    # (cache file, settings digest) -> entries by content path, as the last build stored them
+    entries: dict[tuple[str, str], dict[str, SourceEntry]] = field(default_factory=dict)
     # folder path -> (folder key, manifest, stat lines)
     folders: dict[str, tuple[str, Manifest, StatLines]] = field(default_factory=dict)
     index: RememberedIndex | None = None

@@ -13,7 +13,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -99,20 +99,26 @@ def read_articles(
     jobs: int,
     progress: Callable[[Iterator[Any], int], Iterator[Any]] | None = None,
     memory: BuildMemory | None = None,
+    stats: Mapping[str, os.stat_result] | None = None,
 ) -> Parsed:
     """The articles of ``paths``; with ``memory``, what the last build of this process read of
-    them is taken from it rather than from the cache."""
+    them is taken from it rather than from the cache. ``stats`` holds the stat of files taken
+    already, by path."""
     settings = settings_digest(config)
     values = Values(config)
     warm = memory.entries.pop((str(cache.path), settings), None) if memory is not None else None
-    known, whole = warm if warm is not None else cache.source_entries(settings, values)
+    if warm is not None:
+        known, whole = warm, {source_bucket(n) for n in warm}  # the last build stored all of them
+    else:
+        known, whole = cache.source_entries(settings, values)
     bodies = cache.body_keys()
     names = [rel(config.root, p) for p in paths]
+    stats = stats or {}
 
     entries: dict[str, SourceEntry] = {}
     misses: list[Path] = []
     for name, path in zip(names, paths, strict=True):
-        entry = _cached(path, known.get(name), bodies)
+        entry = _cached(path, known.get(name), bodies, stats.get(os.fspath(path)))
         if entry is None:
             misses.append(path)
         else:
@@ -152,20 +158,22 @@ def read_articles(
     problems = [d for e in ordered for d in e.diagnostics]
     kept = {n: e for n, e in zip(names, ordered, strict=True) if n not in unreadable}
     changed = {rel(config.root, p) for p in misses} | (known.keys() - kept.keys())
-    rewrite = {source_bucket(n) for n in changed} | ({source_bucket(n) for n in kept} - whole)
-    cache.put_source_entries(settings, kept, rewrite)
+    cache.put_source_entries(settings, kept, whole, changed)
     if memory is not None:
         memory.entries.clear()  # only the settings of this build: keep memory to what is current
-        memory.entries[(str(cache.path), settings)] = (kept, {source_bucket(n) for n in kept})
+        memory.entries[(str(cache.path), settings)] = kept
     return Parsed(tuple(articles), tuple(problems), read=len(misses), rendered=rendered)
 
 
-def _cached(path: Path, entry: SourceEntry | None, bodies: set[str]) -> SourceEntry | None:
-    """The stored entry of a file whose stat is unchanged, if its body is still in the cache."""
+def _cached(
+    path: Path, entry: SourceEntry | None, bodies: set[str], st: os.stat_result | None
+) -> SourceEntry | None:
+    """The stored entry of a file whose stat (``st``, or asked now) is unchanged, if its body is
+    still in the cache."""
     if entry is None:
         return None
     try:
-        st = os.stat(path)
+        st = st or os.stat(path)
     except OSError:
         return None  # reading it will say what is wrong
     if (st.st_size, st.st_mtime_ns) != (entry.size, entry.mtime_ns):
