@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
-import json
 import os
 import shutil
 import sqlite3
@@ -37,7 +36,8 @@ from generator.cache import (
 from generator.config import LinkMode, SiteConfig, load_config
 from generator.context import Context
 from generator.errors import BuildFailed, Diagnostic, raise_if_errors
-from generator.index import SiteIndex, build_index, patched_index, relation_signature, relations
+from generator.index import SiteIndex, build_index, patched_index, relation_signature
+from generator.index_store import index_key, known_relations, restored, skeleton
 from generator.markdown import MARKDOWN_SETTINGS_VERSION, pygments_css
 from generator.memory import BuildMemory, RememberedIndex
 from generator.model import Article
@@ -130,7 +130,7 @@ def _build(site: Path, options: BuildOptions, memory: BuildMemory | None) -> Bui
         articles = [a for a in parsed.articles if options.drafts or not a.draft]
         clock.lap("front matter and bodies")
         signature = relation_signature(articles)
-        index, index_problems, known = _index(config, cache, articles, signature, memory)
+        index, index_problems, new_key = _index(config, cache, articles, signature, memory)
         problems += index_problems
         gc.freeze()  # the articles and the index live till the end: no collection need scan them again
         _stop_on_errors(problems, options.strict)
@@ -166,14 +166,12 @@ def _build(site: Path, options: BuildOptions, memory: BuildMemory | None) -> Bui
             timings=tuple(clock.laps),
         )
         _remember_build(cache, config, options, stamp, result)
-        if not known:  # unchanged relations are already stored: 10,000 entries need not be written again
-            cache.put_value("relations", json.dumps({"signature": signature, "relations": relations(index)}))
+        if new_key is not None:  # an index of the same key is stored already: no need to write it again
+            cache.put_value("index", skeleton(index, index_problems, new_key))
         if memory is not None:
             memory.index = RememberedIndex(str(cache.path), config.topics, index, tuple(index_problems))
-        cache.put_value(
-            "page-state", json.dumps({"tree": tree_key(config.output_dir), "state": state.to_json()})
-        )
-        cache.put_value("search", search.to_json())
+        cache.put_value("page-state", {"tree": tree_key(config.output_dir), "state": state.to_data()})
+        cache.put_value("search", search.to_data())
     return result
 
 
@@ -213,24 +211,26 @@ _RACY_NS = 100_000_000
 
 
 def _input_stamp(
-    config: SiteConfig, options: BuildOptions, paths: list[Path]
+    config: SiteConfig, options: BuildOptions, paths: list[str]
 ) -> tuple[str | None, dict[str, os.stat_result]]:
     """A hash of everything a build reads, by file stat (None while a file may still be changing),
     and the stat of each file by path, which the parse stage uses rather than asking again."""
-    files = [config.root / "site.toml", *paths]
+    files = [os.fspath(config.root / "site.toml"), *paths]
     for folder in (config.templates_dir, theme_dir(), config.static_dir):
-        files += sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+        files += sorted(os.fspath(p) for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
     lines = [repr((__version__, options.drafts, options.strict, str(config))), "\n"]
     seen: dict[str, os.stat_result] = {}
     newest = 0
     stat = os.stat
-    for path in map(os.fspath, files):  # os.stat on strings: Path.stat costs twice as much a file
+    for path in files:  # os.stat on strings: Path.stat costs twice as much a file
         try:
             st = seen[path] = stat(path)
         except OSError:
             return None, seen
-        newest = max(newest, st.st_mtime_ns)
-        lines.append(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\n")
+        mtime = st.st_mtime_ns
+        if mtime > newest:
+            newest = mtime
+        lines.append(f"{path}\0{st.st_size}\0{mtime}\0{st.st_ino}\n")
     if newest > time.time_ns() - _RACY_NS:
         return None, seen
     return hashlib.sha256("".join(lines).encode()).hexdigest(), seen
@@ -240,12 +240,11 @@ def _last_build(
     cache: BuildCache, stamp: str | None, config: SiteConfig, remembered: Remembered | None
 ) -> BuildResult | None:
     """The result of the last build, if it read exactly these inputs and its output is still in place."""
-    saved = cache.get_value("last-build")
-    if stamp is None or saved is None:
+    data = cache.get_value("last-build")
+    if stamp is None or data is None:
         return None
     front = tree_key(config.output_dir)
     try:
-        data = json.loads(saved)
         if data["stamp"] != stamp or data["tree"] != front or front is None:
             return None
         articles, pages = int(data["articles"]), int(data["pages"])
@@ -271,43 +270,32 @@ def _last_build(
 
 def _previous_state(cache: BuildCache, output_dir: Path) -> PageState | None:
     """The page state of the build that made the live output folder (not of some other output folder)."""
-    saved = cache.get_value("page-state")
-    if saved is None:
+    data = cache.get_value("page-state")
+    if data is None:
         return None
     front = tree_key(output_dir)
     try:
-        data = json.loads(saved)
-        return PageState.from_json(data["state"]) if front is not None and data["tree"] == front else None
+        return PageState.from_data(data["state"]) if front is not None and data["tree"] == front else None
     except UNDECODABLE:
         return None
 
 
 def _index(
     config: SiteConfig, cache: BuildCache, articles: list[Article], signature: str, memory: BuildMemory | None
-) -> tuple[SiteIndex, list[Diagnostic], bool]:
-    """The index, and whether the relations it holds were stored by an earlier build already."""
+) -> tuple[SiteIndex, list[Diagnostic], str | None]:
+    """The index, and its key when the cache does not hold it yet (see index_store)."""
     last = memory.index if memory is not None else None
     if last is not None and (last.cache, last.topics) == (str(cache.path), config.topics):
         patched = patched_index(last.index, articles, signature)
-        if patched is not None:  # the same signature as a build that finished: its relations are stored
-            return patched, list(last.problems), True
-    known = _known_relations(cache, signature)
-    index, problems = build_index(articles, config.topics, known, signature)
-    return index, problems, known is not None
-
-
-def _known_relations(cache: BuildCache, signature: str) -> dict | None:
-    """Neighbours and related articles from the last build, when nothing that decides them changed."""
-    saved = cache.get_value("relations")
-    if saved is None:
-        return None
-    try:
-        data = json.loads(saved)
-        if data["signature"] != signature:
-            return None
-        return {k: (prev, nxt, tuple(rel)) for k, (prev, nxt, rel) in data["relations"].items()}
-    except UNDECODABLE:
-        return None
+        if patched is not None:  # in the cache already: an index of the same key finished a build
+            return patched, list(last.problems), None
+    key = index_key(articles, config.topics, signature)
+    stored = cache.get_value("index")
+    found = restored(stored, articles, key, signature)
+    if found is not None:
+        return *found, None
+    index, problems = build_index(articles, config.topics, known_relations(stored, signature), signature)
+    return index, problems, key
 
 
 def _remember_build(
@@ -322,7 +310,7 @@ def _remember_build(
         "pages": result.pages,
         "warnings": [diagnostic_record(w) for w in result.warnings],
     }
-    cache.put_value("last-build", json.dumps(data))
+    cache.put_value("last-build", data)
 
 
 @contextlib.contextmanager
@@ -465,7 +453,7 @@ def _write_search(
     sources = Sources(
         body=lambda doc: body.terms(doc.body_key) or body_terms(body.by_key(doc.body_key).text),
         old_body=body.terms,
-        previous=SearchState.from_json(cache.get_value("search")),
+        previous=SearchState.from_data(cache.get_value("search")),
         read=previous_file,
     )
     known = memory.docs if memory is not None else {}

@@ -29,18 +29,20 @@ import time
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from generator import __version__
 from generator.model import Article, RenderedBody
-from generator.records import Damaged, SourceEntry, Values, pack, unpack
+from generator.records import Damaged, SourceEntry, Values, pack, pack_plain, unpack, unpack_plain
 
 log = logging.getLogger(__name__)
 
 CACHE_DIR = ".dateline"
 CACHE_FILE = "cache.sqlite"
-SCHEMA = f"dateline-cache-8/{__version__}"  # bump when a record changes shape
+SCHEMA = f"dateline-cache-9/{__version__}"  # bump when a record changes shape
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, checksum INTEGER NOT NULL, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (
     bucket INTEGER PRIMARY KEY, settings TEXT NOT NULL, checksum INTEGER NOT NULL, entries BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS bodies (
@@ -51,7 +53,7 @@ SCRATCH_PREFIX = "scratch-"
 _STALE_SECONDS = 60  # a scratch folder younger than this may belong to a build that has not locked it yet
 
 # What decoding a record that holds garbage can raise: such a record is treated as missing.
-UNDECODABLE = (zlib.error, UnicodeDecodeError, ValueError, KeyError, TypeError, IndexError)
+UNDECODABLE = (zlib.error, UnicodeDecodeError, ValueError, KeyError, TypeError, IndexError, AttributeError)
 Manifest = dict[str, tuple[str, str]]  # output path -> (fingerprint, digest)
 
 
@@ -102,16 +104,27 @@ class BuildCache:
 
     # -- small values -------------------------------------------------------------------------------
 
-    def get_value(self, key: str) -> str | None:
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (f"value:{key}",)).fetchone()
-        return row[0] if row else None
+    def get_value(self, key: str) -> Any:
+        """Plain data a build left for the next (see records.pack_plain); None when there is none
+        or it does not decode."""
+        row = self.db.execute("SELECT checksum, data FROM state WHERE key = ?", (key,)).fetchone()
+        if row is None or not isinstance(row[1], bytes) or zlib.crc32(row[1]) != row[0]:
+            return None
+        try:
+            return unpack_plain(row[1])
+        except Damaged:
+            return None
 
-    def put_value(self, key: str, value: str | None) -> None:
+    def put_value(self, key: str, value: object) -> None:
+        """Store plain data under ``key``; None removes it."""
         with self.db:
             if value is None:
-                self.db.execute("DELETE FROM meta WHERE key = ?", (f"value:{key}",))
+                self.db.execute("DELETE FROM state WHERE key = ?", (key,))
             else:
-                self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"value:{key}", value))
+                data = pack_plain(value)
+                self.db.execute(
+                    "INSERT OR REPLACE INTO state VALUES (?, ?, ?)", (key, zlib.crc32(data), data)
+                )
 
     # -- content files -------------------------------------------------------------------------------
 
@@ -180,7 +193,7 @@ class BuildCache:
                 text=zlib.decompress(text).decode(),
                 toc=tuple(tuple(item) for item in json.loads(toc)),  # type: ignore[misc]
             )
-        except (*UNDECODABLE, AttributeError):
+        except UNDECODABLE:
             raise DamagedBody(key) from None
 
     def damaged_bodies(self) -> list[str]:
@@ -214,18 +227,21 @@ class BuildCache:
     # -- output folders ------------------------------------------------------------------------------
 
     def manifest(self, tree: str) -> tuple[Manifest, str] | None:
-        """path -> (fingerprint, digest) of every file of an output folder, with the stamp of their
-        stats when recorded; None if unknown (or if the record does not decode)."""
+        """path -> (fingerprint, digest) of every file of an output folder, in the order recorded,
+        with the stamp of their stats when recorded; None if unknown (or if the record does not
+        decode)."""
         row = self.db.execute("SELECT manifest FROM trees WHERE tree = ?", (tree,)).fetchone()
         if row is None:
             return None
         try:
-            data = json.loads(zlib.decompress(row[0]))
-            files = {path: (fp, digest) for path, fp, digest in data["files"]}
-        except UNDECODABLE:
+            stamp, files = unpack_plain(zlib.decompress(row[0]))
+            if not isinstance(stamp, str) or not isinstance(files, dict):
+                return None
+            if not all(type(entry) is tuple and len(entry) == 2 for entry in files.values()):
+                return None
+        except (*UNDECODABLE, Damaged):
             return None
-        stamp = data.get("stamp")
-        return (files, stamp) if isinstance(stamp, str) else None
+        return files, stamp
 
     def rename_manifest(self, old: str, new: str) -> None:
         """A folder's key changed (it was touched) but not its files: keep its manifest under the new key."""
@@ -237,9 +253,8 @@ class BuildCache:
             if manifest is None:
                 self.db.execute("DELETE FROM trees WHERE tree = ?", (tree,))
                 return
-            files = sorted((p, fp, d) for p, (fp, d) in manifest.items())
-            data = json.dumps({"stamp": stamp, "files": files}).encode()
-            self.db.execute("INSERT OR REPLACE INTO trees VALUES (?, ?)", (tree, zlib.compress(data, 1)))
+            data = zlib.compress(pack_plain((stamp, manifest)), 1)  # its order is the stamp's
+            self.db.execute("INSERT OR REPLACE INTO trees VALUES (?, ?)", (tree, data))
 
 
 class BodyReader:

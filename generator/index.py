@@ -229,18 +229,6 @@ def relation_key(article: Article) -> str:
     return hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
 
 
-def relations(index: SiteIndex) -> dict[str, tuple[str | None, str | None, tuple[str, ...]]]:
-    """The neighbours of every article by source path, as plain data to keep between builds."""
-
-    def path(a: Article | None) -> str | None:
-        return a.source_path if a else None
-
-    return {
-        key: (path(r.previous), path(r.next), tuple(a.source_path for a in r.related))
-        for key, r in index.neighbours.items()
-    }
-
-
 def _restore(
     ordered: list[Article], known: Mapping[str, tuple[str | None, str | None, tuple[str, ...]]]
 ) -> dict[str, Related]:

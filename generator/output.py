@@ -131,8 +131,9 @@ def stat_lines(folder: Path, paths: Iterable[str], known: StatLines | None = Non
 
 
 def stamp_of(lines: StatLines) -> str:
-    """A hash of stat lines, whatever order they were gathered in."""
-    return hashlib.blake2b("".join(lines[k] for k in sorted(lines)).encode(), digest_size=20).hexdigest()
+    """A hash of stat lines in the order gathered: stat_lines() follows the order of the manifest,
+    which the cache keeps as recorded."""
+    return hashlib.blake2b("".join(lines.values()).encode(), digest_size=20).hexdigest()
 
 
 class OutputWriter:

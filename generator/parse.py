@@ -94,14 +94,14 @@ def body_key(body: str) -> str:
 
 def read_articles(
     config: SiteConfig,
-    paths: list[Path],
+    paths: list[str],
     cache: BuildCache,
     jobs: int,
     progress: Callable[[Iterator[Any], int], Iterator[Any]] | None = None,
     memory: BuildMemory | None = None,
     stats: Mapping[str, os.stat_result] | None = None,
 ) -> Parsed:
-    """The articles of ``paths``; with ``memory``, what the last build of this process read of
+    """The articles of the files at ``paths``; with ``memory``, what the last build of this process read of
     them is taken from it rather than from the cache. ``stats`` holds the stat of files taken
     already, by path."""
     settings = settings_digest(config)
@@ -118,9 +118,9 @@ def read_articles(
     entries: dict[str, SourceEntry] = {}
     misses: list[Path] = []
     for name, path in zip(names, paths, strict=True):
-        entry = _cached(path, known.get(name), bodies, stats.get(os.fspath(path)))
+        entry = _cached(path, known.get(name), bodies, stats.get(path))
         if entry is None:
-            misses.append(path)
+            misses.append(Path(path))
         else:
             entries[name] = entry
 
@@ -166,7 +166,7 @@ def read_articles(
 
 
 def _cached(
-    path: Path, entry: SourceEntry | None, bodies: set[str], st: os.stat_result | None
+    path: str, entry: SourceEntry | None, bodies: set[str], st: os.stat_result | None
 ) -> SourceEntry | None:
     """The stored entry of a file whose stat (``st``, or asked now) is unchanged, if its body is
     still in the cache."""

@@ -10,6 +10,11 @@ record could.
 
     pack(entries)            the entries of some files, as bytes
     unpack(data, values)     the inverse; Damaged when the bytes are not what pack() makes
+    pack_plain(value)        plain data (dicts, lists, tuples, strings, numbers), as bytes
+    unpack_plain(data)       the inverse, building no object of any class; Damaged otherwise
+
+What builds leave for the next one (output manifests, page and search state) is plain data,
+a few MB at 10,000 articles: pickled it loads and saves several times faster than as JSON.
 """
 
 from __future__ import annotations
@@ -159,6 +164,27 @@ class _Unpacker(pickle.Unpickler):
 
     def persistent_load(self, pid: Any) -> object:
         raise pickle.UnpicklingError("no persistent objects in the build cache")
+
+
+def pack_plain(data: object) -> bytes:
+    return pickle.dumps(data, protocol=5)
+
+
+def unpack_plain(data: object) -> Any:
+    if not isinstance(data, bytes):
+        raise Damaged("not bytes")
+    try:
+        return _PlainUnpacker(io.BytesIO(data)).load()
+    except Exception as exc:
+        raise Damaged(str(exc)) from None
+
+
+class _PlainUnpacker(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"{module}.{name}: plain data holds no objects")
+
+    def persistent_load(self, pid: Any) -> object:
+        raise pickle.UnpicklingError("no persistent objects in plain data")
 
 
 def diagnostic_record(d: Diagnostic) -> list[Any]:

@@ -7,9 +7,9 @@ the templates, so a page whose fingerprint is unchanged is not rendered again.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import jinja2
 
@@ -60,13 +60,16 @@ class PageState:
     structure: str  # a hash of every route, group count, relation and template: see structure_key
     articles: dict[str, tuple[str, str]]  # source path -> (digest, card digest)
 
-    def to_json(self) -> str:
-        return json.dumps({"structure": self.structure, "articles": self.articles})
+    def to_data(self) -> dict[str, object]:
+        return {"structure": self.structure, "articles": self.articles}
 
     @classmethod
-    def from_json(cls, text: str) -> PageState:
-        data = json.loads(text)
-        return cls(data["structure"], {k: (v[0], v[1]) for k, v in data["articles"].items()})
+    def from_data(cls, data: dict[str, Any]) -> PageState:
+        """The inverse of to_data(); KeyError, TypeError or ValueError when ``data`` is not its."""
+        structure, articles = data["structure"], data["articles"]
+        if not isinstance(structure, str) or not isinstance(articles, dict):
+            raise TypeError("not a page state")
+        return cls(structure, articles)
 
 
 def page_state(templates: TemplateSet, ctx: Context, routes: tuple[Route, ...], settings: str) -> PageState:

@@ -16,7 +16,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 from generator import urls
 from generator.model import Article
@@ -78,6 +78,7 @@ class SearchDoc:
     text: str = ""  # the plain text of the body, when its terms are not known already
     digest: str = ""  # the article's digest: a changed article has a new one
     body_key: str = ""  # where the body's terms are cached
+    timestamp: float | None = None  # ``date`` in seconds since 1970, UTC where it names no zone
 
     @classmethod
     def from_article(cls, article: Article, text: str) -> SearchDoc:
@@ -96,7 +97,21 @@ class SearchDoc:
             text=text,
             digest=article.digest,
             body_key=article.body_digest,
+            timestamp=_seconds(d if article.has_time else datetime(d.year, d.month, d.day)),
         )
+
+
+def timestamp(iso: str) -> float:
+    """An ISO 8601 date or date-time in seconds since 1970; one without a zone is taken as UTC."""
+    try:
+        when = datetime.fromisoformat(iso)
+    except ValueError:
+        return 0.0
+    return _seconds(when)
+
+
+def _seconds(when: datetime) -> float:
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
 
 
 @functools.lru_cache(maxsize=8192)

@@ -38,7 +38,6 @@ from bisect import insort
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import partial
 
 from generator import urls
@@ -52,13 +51,14 @@ from generator.search import (
     SearchDoc,
     fold,
     terms,
+    timestamp,
 )
 from generator.search import body_terms as text_terms
 
 TERM_SHARD_BYTES = 48_000  # a shard is cut at the first term past this size
 DOCS_PER_CHUNK = 25
 SUMMARY_CHARS = 240  # a result shows at most this much of the summary
-FORMAT = 2
+FORMAT = 3
 PATCH_LIMIT = 500  # past this many changed articles, making the index anew is as quick
 _CUT_MASK = 255  # a term whose CRC-32 has these bits clear may start a shard
 # 32 digits end a number, 32 more continue it; all are safe in a JSON string.
@@ -99,23 +99,31 @@ class _Shard:
 @dataclass(frozen=True)
 class SearchState:
     """What a build leaves for the next one to patch its index: every article's terms besides its
-    body's (those are cached with the body), in article-number order, and the term shards."""
+    body's (those are cached with the body), in article-number order, the term shards and the
+    result chunks."""
 
     rows: tuple[Row, ...]
     shards: tuple[tuple[str, str], ...]  # (first term, file name)
+    chunks: tuple[str, ...] = ()  # file names, in order
 
-    def to_json(self) -> str:
-        return json.dumps({"format": FORMAT, "rows": self.rows, "shards": self.shards}, ensure_ascii=False)
+    def to_data(self) -> dict[str, object]:
+        return {"format": FORMAT, "rows": self.rows, "shards": self.shards, "chunks": self.chunks}
 
     @classmethod
-    def from_json(cls, text: str | None) -> SearchState | None:
-        try:
-            data = json.loads(text or "null")
-            if not isinstance(data, dict) or data.get("format") != FORMAT:
-                return None
-            return cls(tuple(tuple(r) for r in data["rows"]), tuple(tuple(s) for s in data["shards"]))  # type: ignore[misc]
-        except (ValueError, KeyError, TypeError):
+    def from_data(cls, data: object) -> SearchState | None:
+        """The inverse of to_data(); None for anything else."""
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
             return None
+        rows, shards, chunks = data.get("rows"), data.get("shards"), data.get("chunks")
+        if not isinstance(rows, tuple) or not isinstance(shards, tuple) or not isinstance(chunks, tuple):
+            return None
+        if not all(type(r) is tuple and len(r) == 5 for r in rows):
+            return None
+        if not all(type(s) is tuple and len(s) == 2 for s in shards):
+            return None
+        if not all(type(c) is str for c in chunks):
+            return None
+        return cls(rows, shards, chunks)
 
 
 @dataclass(frozen=True)
@@ -135,19 +143,42 @@ def search_files(docs: Iterable[SearchDoc]) -> dict[str, bytes]:
 
 def build_search(docs: Sequence[SearchDoc], sources: Sources) -> tuple[dict[str, bytes], SearchState]:
     """Every file of the search index by output path, and the state for the next build."""
-    docs = sorted(docs, key=lambda d: (-_timestamp(d.date), d.id))
+    docs = sorted(docs, key=_newest_first)
     kept: dict[str, _Shard] = {}
     patched = _patched(docs, sources, kept) if sources.previous is not None else None
-    rows, entries = patched if patched is not None else _made(docs, sources.body)
+    if patched is not None:
+        rows, entries, changed = patched
+    else:
+        (rows, entries), changed = _made(docs, sources.body), None
     files: dict[str, bytes] = {}
     shards = _term_shards(entries, files, kept)
-    cards = [_card_row(doc) for doc in docs]
-    chunks = [
-        _put(files, "d", "docs", n // DOCS_PER_CHUNK, cards[n : n + DOCS_PER_CHUNK])
-        for n in range(0, len(cards), DOCS_PER_CHUNK)
-    ]
+    chunks = _chunks(docs, files, sources, changed)
     files[INDEX_FILE] = _script("index", _index_data(docs, shards, chunks))
-    return dict(sorted(files.items())), SearchState(tuple(rows), tuple((s[0], s[1]) for s in shards))
+    state = SearchState(tuple(rows), tuple((s[0], s[1]) for s in shards), tuple(chunks))
+    return dict(sorted(files.items())), state
+
+
+def _chunks(
+    docs: Sequence[SearchDoc], files: dict[str, bytes], sources: Sources, changed: list[int] | None
+) -> list[str]:
+    """Write the result chunks; return their file names. After a patch (``changed`` says which
+    article numbers changed), a chunk holding none of them is the previous build's file."""
+    previous = sources.previous.chunks if sources.previous is not None and changed is not None else ()
+    if len(previous) != -(-len(docs) // DOCS_PER_CHUNK):
+        previous = ()
+    dirty = {n // DOCS_PER_CHUNK for n in changed or ()}
+    names: list[str] = []
+    for number, start in enumerate(range(0, len(docs), DOCS_PER_CHUNK)):
+        if previous and number not in dirty:
+            name = previous[number]
+            data = sources.read(f"{FOLDER}/{name}")
+            if data is not None and _name("d", data) == name:
+                files[f"{FOLDER}/{name}"] = data
+                names.append(name)
+                continue
+        cards = [_card_row(doc) for doc in docs[start : start + DOCS_PER_CHUNK]]
+        names.append(_put(files, "d", "docs", number, cards))
+    return names
 
 
 def _made(
@@ -185,9 +216,10 @@ def _drained(every: list[str], *lists: dict[str, array[int]]) -> Iterator[tuple[
 
 def _patched(
     docs: Sequence[SearchDoc], sources: Sources, kept: dict[str, _Shard]
-) -> tuple[list[Row], list[tuple[str, Entry]]] | None:
-    """The previous index with the changed articles' terms swapped, or None where that cannot be
-    done: articles added, removed or reordered, too many changes, or a previous file missing."""
+) -> tuple[list[Row], list[tuple[str, Entry]], list[int]] | None:
+    """The previous index with the changed articles' terms swapped, and the numbers of those
+    articles; or None where that cannot be done: articles added, removed or reordered, too many
+    changes, or a previous file missing."""
     previous = sources.previous
     assert previous is not None
     if len(docs) != len(previous.rows) or any(d.id != r[0] for d, r in zip(docs, previous.rows, strict=True)):
@@ -227,7 +259,7 @@ def _patched(
                 entries.pop(t, None)
     if added:
         order = list(heapq.merge(order, sorted(added, key=_utf16), key=_utf16))
-    return rows, [(t, entries[t]) for t in order if t in entries]
+    return rows, [(t, entries[t]) for t in order if t in entries], changed
 
 
 _NOWHERE = (-1, False, False)
@@ -289,12 +321,8 @@ def _row(doc: SearchDoc) -> Row:
     return (doc.id, doc.digest, doc.body_key, title, " ".join(sorted(terms(" \n".join(names)))))
 
 
-def _timestamp(iso: str) -> float:
-    try:
-        when = datetime.fromisoformat(iso)
-    except ValueError:
-        return 0.0
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
+def _newest_first(doc: SearchDoc) -> tuple[float, str]:
+    return (-(doc.timestamp if doc.timestamp is not None else timestamp(doc.date)), doc.id)
 
 
 def _shorten(summary: str) -> str:

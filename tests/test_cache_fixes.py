@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import fcntl
 import os
+import pickle
 import sqlite3
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -86,13 +88,17 @@ def test_an_untouched_output_is_still_a_no_op(make_site: MakeSite) -> None:
     assert (again.parsed, again.pages_rendered, again.files_written, again.files_linked) == (0, 0, 0, 0)
 
 
-@pytest.mark.parametrize("key", ["last-build", "relations", "page-state"])
+@pytest.mark.parametrize("key", ["last-build", "index", "page-state", "search"])
 def test_garbage_in_a_stored_value_is_a_miss(key: str, make_site: MakeSite, tmp_path: Path) -> None:
     site = small_site(make_site)
     build(site, BuildOptions(jobs=1))
-    for garbage in ("garbage{", "{}", "[1, 2]"):
+    # Not plain data at all, then plain data of the wrong shapes, each with a right checksum.
+    for garbage in (b"garbage{", pickle.dumps({}), pickle.dumps([1, 2]), pickle.dumps({"tree": 1})):
         with sqlite3.connect(site / CACHE_DIR / CACHE_FILE) as db:
-            db.execute("UPDATE meta SET value = ? WHERE key = ?", (garbage, f"value:{key}"))
+            changed = db.execute(
+                "UPDATE state SET data = ?, checksum = ? WHERE key = ?", (garbage, zlib.crc32(garbage), key)
+            )
+            assert changed.rowcount == 1
         db.close()
         (site / "content/2020/a1.md").write_text(article("Article 1", "2020-01-02", body="Edited."))
         os.utime(site / "content/2020/a1.md", (time.time() - 60, time.time() - 60))

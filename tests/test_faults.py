@@ -804,7 +804,7 @@ def _edit_and_compare(site: Path, out: Path, tmp_path: Path) -> None:
 
 def _sql(site: Path, statement: str) -> None:
     with sqlite3.connect(site / CACHE_DIR / CACHE_FILE) as db:
-        db.execute(statement)
+        assert db.execute(statement).rowcount > 0, "the damage must land on something"
     db.close()
 
 
@@ -814,10 +814,10 @@ CACHE_DAMAGE = [
     pytest.param("UPDATE sources SET checksum = checksum + 1", id="source-checksum-wrong"),
     pytest.param("UPDATE sources SET settings = 'other'", id="source-settings-other"),
     pytest.param("UPDATE bodies SET html = x'0102', text = x'0304'", id="body-garbage"),
-    pytest.param(
-        "UPDATE meta SET value = 'garbage{' WHERE key = 'value:page-state'", id="page-state-garbage"
-    ),
-    pytest.param("UPDATE meta SET value = 'garbage{' WHERE key = 'value:search'", id="search-state-garbage"),
+    pytest.param("UPDATE state SET data = x'00ff00' WHERE key = 'page-state'", id="page-state-garbage"),
+    pytest.param("UPDATE state SET data = x'00ff00' WHERE key = 'search'", id="search-state-garbage"),
+    pytest.param("UPDATE state SET checksum = checksum + 1", id="state-checksum-wrong"),
+    pytest.param("DELETE FROM state", id="state-missing"),
     pytest.param("UPDATE bodies SET terms = x'0506'", id="body-terms-garbage"),
     pytest.param("DELETE FROM bodies", id="bodies-missing"),
     pytest.param("DELETE FROM trees", id="manifests-missing"),
@@ -866,6 +866,24 @@ def test_a_planted_cache_runs_nothing(tmp_path: Path) -> None:
     data = pickle.dumps({"content/2020/a1.md": _Planted(marker)}, protocol=5)
     with sqlite3.connect(site / CACHE_DIR / CACHE_FILE) as db:
         db.execute("UPDATE sources SET entries = ?, checksum = ?", (data, zlib.crc32(data)))
+    db.close()
+    _edit_and_compare(site, out, tmp_path)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("table", ["state", "trees"])
+def test_planted_build_state_runs_nothing(table: str, tmp_path: Path) -> None:
+    """What builds leave for the next (page and search state, output manifests) is plain data: a
+    pickle naming any class at all is refused, and the build goes on as without it."""
+    site, out = _cached_site(tmp_path)
+    marker = tmp_path / "ran"
+    data = pickle.dumps(("stamp", {"index.html": _Planted(marker)}), protocol=5)
+    with sqlite3.connect(site / CACHE_DIR / CACHE_FILE) as db:
+        if table == "state":
+            changed = db.execute("UPDATE state SET data = ?, checksum = ?", (data, zlib.crc32(data)))
+        else:
+            changed = db.execute("UPDATE trees SET manifest = ?", (zlib.compress(data),))
+        assert changed.rowcount > 0
     db.close()
     _edit_and_compare(site, out, tmp_path)
     assert not marker.exists()

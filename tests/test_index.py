@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from generator.countries import resolve_country
 from generator.index import build_index, patched_index, relation_signature
 from generator.model import Article, Country, Period, Tag, Topic
+from generator.search import SearchDoc, timestamp
 
 CONFLICT = Topic("conflict", "Conflict")
 REFUGEES = Topic("refugees", "Migration and refugees")
@@ -153,3 +154,20 @@ def test_an_index_is_not_patched_when_an_article_moves_or_a_tag_is_relabelled() 
     assert patched_index(old, relabelled, relation_signature(relabelled)) is None
     fewer = before[:2]
     assert patched_index(old, fewer, relation_signature(fewer)) is None
+
+
+@pytest.mark.parametrize(
+    "published, has_time",
+    [
+        (datetime(2020, 2, 18, tzinfo=UTC), False),
+        (datetime(2020, 2, 18, 23, 30, tzinfo=timezone(timedelta(hours=-5))), False),
+        (datetime(2020, 2, 18, 23, 30, tzinfo=timezone(timedelta(hours=-5))), True),
+        (datetime(2020, 2, 18, 9, 15, 7, 500), True),
+        (datetime(2020, 2, 18, 9, 15), False),
+    ],
+)
+def test_a_search_entry_sorts_by_the_time_of_the_date_it_shows(published: datetime, has_time: bool) -> None:
+    """The search index orders its entries by the date they show: the seconds an article's entry
+    carries are those of its ISO date, with or without a time or a zone."""
+    entry = SearchDoc.from_article(replace(make("a", 1), published=published, has_time=has_time), "")
+    assert entry.timestamp == timestamp(entry.date)

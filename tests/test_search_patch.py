@@ -9,7 +9,7 @@ import pytest
 from test_search import doc, synthetic_docs
 
 from generator.search import SearchDoc, body_terms
-from generator.search_index import SearchState, Sources, build_search, search_files
+from generator.search_index import FORMAT, SearchState, Sources, build_search, search_files
 
 
 class _Previous:
@@ -114,9 +114,45 @@ def test_a_previous_file_that_is_missing_or_altered_is_not_trusted() -> None:
         assert len(previous.asked) == len(edited)  # made anew
 
 
+def test_unchanged_result_chunks_are_the_previous_files() -> None:
+    """After an edit, only the chunk holding the edited article is made again; the others are the
+    previous build's files, read back and checked against the hash in their names."""
+    docs = _keyed(list(synthetic_docs(200, seed=5)))
+    previous = _Previous(docs)
+    edited = _keyed([*docs[:60], replace(docs[60], title="A new title"), *docs[61:]])
+    chunks = [p for p in previous.files if p.startswith("search/d-")]
+    read: list[str] = []
+
+    def reading(path: str) -> bytes | None:
+        read.append(path)
+        return previous.files.get(path)
+
+    files, _ = build_search(edited, replace(previous.sources(), read=reading))
+    assert files == search_files(edited)
+    assert (
+        len(set(chunks) - set(files)) == 1 and sum(p.startswith("search/d-") for p in read) == len(chunks) - 1
+    )
+    # An altered or missing chunk is made anew.
+    for damaged in (None, b"__datelineSearch.docs(0,[]);\n"):
+        altered = dict(previous.files)
+        if damaged is None:
+            del altered[chunks[-1]]
+        else:
+            altered[chunks[-1]] = damaged
+        assert build_search(edited, replace(previous.sources(), read=altered.get))[0] == search_files(edited)
+
+
 def test_state_of_another_format_or_damaged_is_ignored() -> None:
-    assert SearchState.from_json('{"format": 1, "rows": [], "shards": []}') is None
-    assert SearchState.from_json("not json") is None
-    assert SearchState.from_json(None) is None
-    state = SearchState((("a", "d", "k", "t", "m"),), (("t", "t-0.js"),))
-    assert SearchState.from_json(state.to_json()) == state
+    assert SearchState.from_data({"format": 1, "rows": (), "shards": ()}) is None
+    assert SearchState.from_data("not a state") is None
+    assert SearchState.from_data(None) is None
+    for shape in (
+        {"rows": (("a", "d"),), "shards": (), "chunks": ()},
+        {"rows": [], "shards": (), "chunks": ()},
+        {"rows": (), "shards": (("t",),), "chunks": ()},
+        {"rows": (), "shards": (), "chunks": (1,)},
+        {"rows": (), "shards": ()},
+    ):
+        assert SearchState.from_data({"format": FORMAT, **shape}) is None
+    state = SearchState((("a", "d", "k", "t", "m"),), (("t", "t-0.js"),), ("d-0.js",))
+    assert SearchState.from_data(state.to_data()) == state
