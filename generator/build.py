@@ -15,7 +15,7 @@ import shutil
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -146,7 +146,7 @@ def _build(site: Path, options: BuildOptions, memory: BuildMemory | None) -> Bui
         _write_assets(writer, config)
         _write_discovery(writer, ctx.links, routes)
         clock.lap("assets and sitemap")
-        search = _write_search(writer, ctx, cache, memory)
+        search = _write_search(writer, ctx, cache, parsed.search)
         clock.lap("search index")
         _commit(writer)
         ctx.body.close()  # type: ignore[attr-defined]
@@ -439,7 +439,7 @@ def _write_discovery(writer: OutputWriter, links: Links, routes: tuple[Route, ..
 
 
 def _write_search(
-    writer: OutputWriter, ctx: Context, cache: BuildCache, memory: BuildMemory | None
+    writer: OutputWriter, ctx: Context, cache: BuildCache, entries: Mapping[str, SearchDoc]
 ) -> SearchState:
     """The search index files: the previous build's patched where only some articles changed."""
     body: BodyReader = ctx.body  # type: ignore[assignment]
@@ -456,10 +456,7 @@ def _write_search(
         previous=SearchState.from_data(cache.get_value("search")),
         read=previous_file,
     )
-    known = memory.docs if memory is not None else {}
-    docs = [_search_doc(a, known) for a in ctx.index.articles]
-    if memory is not None:
-        memory.docs = {doc.id: (a, doc) for a, doc in zip(ctx.index.articles, docs, strict=True)}
+    docs = [entries[a.source_path] for a in ctx.index.articles]
     files, state = build_search(docs, sources)
     problems: list[Diagnostic] = []
     with _writing(problems):
@@ -468,15 +465,6 @@ def _write_search(
             writer.put(path, path if path != SEARCH_INDEX else digest_of(data), data)
     raise_if_errors(problems)
     return state
-
-
-def _search_doc(article: Article, known: dict[str, tuple[Article, SearchDoc]]) -> SearchDoc:
-    """The article's search entry; the one the last build made, while the article is the same object
-    (a preview server's, whose unchanged files give the same articles: see memory.BuildMemory)."""
-    found = known.get(article.source_path)
-    if found is not None and found[0] is article:
-        return found[1]
-    return SearchDoc.from_article(article, "")
 
 
 def _last_change(route: Route) -> date | None:

@@ -11,7 +11,6 @@ result it holds already:
               trusted while a folder's key is unchanged instead of the stat of every file in it
     index     the index of the last build that finished, patched after an edit that leaves every
               article's place as it was (index.patched_index)
-    docs      each article's search entry, reused while the article is the very same object
 """
 
 from __future__ import annotations
@@ -21,9 +20,8 @@ from dataclasses import dataclass, field
 from generator.cache import Manifest
 from generator.errors import Diagnostic
 from generator.index import SiteIndex
-from generator.model import Article, Topic
+from generator.model import Topic
 from generator.records import SourceEntry
-from generator.search import SearchDoc
 
 # rel -> one line of stat data (output.stat_lines): "rel\0size\0mtime\0inode" for a file,
 # "rel/\0mtime\0inode" for a folder
@@ -45,4 +43,3 @@ class BuildMemory:
     # folder path -> (folder key, manifest, stat lines)
     folders: dict[str, tuple[str, Manifest, StatLines]] = field(default_factory=dict)
     index: RememberedIndex | None = None
-    docs: dict[str, tuple[Article, SearchDoc]] = field(default_factory=dict)

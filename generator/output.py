@@ -81,9 +81,17 @@ def trusted_manifest(
 
 
 def _trusted(
-    cache: BuildCache, folder: Path, remembered: Remembered | None
+    cache: BuildCache,
+    folder: Path,
+    remembered: Remembered | None,
+    linked: tuple[Manifest, StatLines] | None = None,
 ) -> tuple[Manifest, StatLines] | None:
-    """The trusted manifest of ``folder`` with the stat lines that proved it."""
+    """The trusted manifest of ``folder`` with the stat lines that proved it.
+
+    ``linked`` is the live folder's trusted manifest and stat lines, given when ``folder`` is its
+    twin: a file the twin holds with the same fingerprint and digest is most likely the same
+    file (a hard link), and then its stat is the live one's. The guess is checked, as every stat
+    line is, by the stamp; when it is wrong, every file is asked about after all."""
     key = tree_key(folder)
     known = remembered.get(os.fspath(folder)) if remembered is not None else None
     if known is not None and known[0] == key:
@@ -94,8 +102,29 @@ def _trusted(
     manifest, stamp = found
     if not stamp:
         return None
+    if linked is not None:
+        guess = _linked_lines(manifest, *linked)
+        lines = stat_lines(folder, manifest, guess)
+        if lines is not None and stamp_of(lines) == stamp:
+            return manifest, lines
     lines = stat_lines(folder, manifest)
     return (manifest, lines) if lines is not None and stamp_of(lines) == stamp else None
+
+
+def _linked_lines(manifest: Manifest, live: Manifest, live_lines: StatLines) -> StatLines:
+    """The live folder's stat lines of the files ``manifest`` has as it has them.
+
+    Why a guess right here is a stat line right for the twin: its stamp covers the inode of each
+    file and the modification time of each folder. A folder whose entries did not change still
+    leads to the inode recorded, and that inode, being the live folder's file, has the live
+    folder's stat."""
+    guess: StatLines = {}
+    get = live.get
+    for rel, entry in manifest.items():
+        line = live_lines.get(rel) if get(rel) == entry else None
+        if line is not None:
+            guess[rel] = line
+    return guess
 
 
 def stat_lines(folder: Path, paths: Iterable[str], known: StatLines | None = None) -> StatLines | None:
@@ -158,7 +187,7 @@ class OutputWriter:
         self.front_real = self.front.resolve() if self.front.exists() else None
         # Checked too: it shares files with the live folder (hard links), so an edit in place there
         # is an edit here, and a file deleted from it would be missing after the swap.
-        back = _trusted(cache, self.back, remembered)
+        back = _trusted(cache, self.back, remembered, front)
         self.back_manifest = back[0] if back is not None else None
         # The stat lines that proved the twin, so that recording it as the live folder after the swap
         # asks the system only about what the build changed, not about every file once more. (Some

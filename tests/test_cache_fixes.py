@@ -67,6 +67,41 @@ def test_an_output_changed_by_hand_is_repaired_by_the_next_build(
     assert tree(out) == clean_build(site, tmp_path)
 
 
+@pytest.mark.parametrize("change", ["same-bytes-new-file", "other-bytes-new-file", "edit-in-place", "add"])
+def test_a_twin_changed_by_hand_is_not_trusted(change: str, make_site: MakeSite, tmp_path: Path) -> None:
+    """The twin's files are checked through the live folder's where they are the same files (hard
+    links); one replaced in the twin by another file, even of the same bytes, or edited, or added,
+    is found, and the output after the swap is still what a clean build makes."""
+    site = small_site(make_site)
+    for n in range(2):  # two builds: the twin holds the first, recorded, its files linked to the live ones
+        (site / "content/2020/a1.md").write_text(article("Article 1", "2020-01-02", body=f"Edit {n}."))
+        os.utime(site / "content/2020/a1.md", (time.time() - 60, time.time() - 60))
+        build(site, BuildOptions(jobs=1))
+    twin = site / ".output.dateline-back"
+    page = next(  # a page both folders share: one file under two names
+        p
+        for p in sorted(twin.rglob("index.html"))
+        if p.stat().st_ino == (site / "output" / p.relative_to(twin)).stat().st_ino
+    )
+    if change == "same-bytes-new-file":
+        data = page.read_bytes()
+        page.unlink()
+        page.write_bytes(data)
+    elif change == "other-bytes-new-file":
+        page.unlink()
+        page.write_text("replaced by hand", encoding="utf-8")
+    elif change == "edit-in-place":
+        with page.open("ab") as handle:
+            handle.write(b"<!-- edited by hand -->")
+    else:
+        (page.parent / "extra.html").write_text("added by hand", encoding="utf-8")
+    for n in (2, 3):  # the first swaps the twin in; the second builds from the other folder
+        (site / "content/2020/a1.md").write_text(article("Article 1", "2020-01-02", body=f"Edit {n}."))
+        os.utime(site / "content/2020/a1.md", (time.time() - 60, time.time() - 60))
+        build(site, BuildOptions(jobs=1))
+        assert tree(site / "output") == clean_build(site, tmp_path / str(n))
+
+
 def test_a_file_deleted_from_the_hidden_twin_is_not_missing_after_the_swap(
     make_site: MakeSite, tmp_path: Path
 ) -> None:
@@ -177,3 +212,40 @@ def test_a_static_folder_linked_outside_the_site_is_refused(make_site: MakeSite,
         "static/key.txt: symbolic link to a file outside the site folder"
     ]
     assert not (site / "output").exists()
+
+
+def test_the_twin_is_checked_through_the_files_it_shares_with_the_live_folder(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild asks the system about the twin's folders and about the files it does not share
+    with the live folder, not about each of its files again (37,000 of them at 10,000 articles)."""
+    site = make_site(
+        {
+            f"content/2020/a{n}.md": article(f"Article {n}", f"2020-{n % 12 + 1:02d}-{n // 12 + 1:02d}")
+            for n in range(40)
+        }
+    )
+    edited = site / "content/2020/a1.md"
+
+    def edit(n: int) -> None:  # a new body under the same summary: only the article's own page changes
+        edited.write_text(article("Article 1", "2020-02-01", extra="summary: Fixed.\n", body=f"Edit {n}."))
+        os.utime(edited, (time.time() - 60, time.time() - 60))
+
+    for n in range(2):
+        edit(n)
+        build(site, BuildOptions(jobs=1))
+    twin = site / ".output.dateline-back"
+    files = {os.fspath(p) for p in twin.rglob("*") if p.is_file()}
+    asked: list[str] = []
+    real = os.lstat
+
+    def counting(path: str, *args: object, **kwargs: object) -> os.stat_result:
+        asked.append(os.fspath(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "lstat", counting)
+    edit(2)
+    build(site, BuildOptions(jobs=1))
+    monkeypatch.undo()
+    assert len(files) > 100
+    assert len(files & set(asked)) < 10

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from generator.countries import country_by_code
 from generator.errors import Diagnostic
 from generator.model import Article, Credit, Tag
 from generator.records import Damaged, SourceEntry, Values, pack, unpack
+from generator.search import SearchDoc
 
 CONFIG = load_config(Path(__file__).resolve().parent.parent)  # the example site: its topics
 
@@ -51,10 +53,14 @@ def _article(slug: str, tag: str = "oil") -> Article:
     )
 
 
+def _entry(size: int, mtime: int, digest: str, article: Article) -> SourceEntry:
+    return SourceEntry(size, mtime, digest, article, (), SearchDoc.from_article(article, ""))
+
+
 def test_round_trip_keeps_every_field(values: Values) -> None:
     entries = {
-        "content/2020/a.md": SourceEntry(10, 20, "x", _article("a"), ()),
-        "content/2020/b.md": SourceEntry(11, 21, "y", _article("b"), ()),
+        "content/2020/a.md": _entry(10, 20, "x", _article("a")),
+        "content/2020/b.md": _entry(11, 21, "y", _article("b")),
         "content/2020/bad.md": SourceEntry(5, 6, "z", None, (Diagnostic("content/2020/bad.md", 4, "date"),)),
     }
     back = unpack(pack(entries), values)
@@ -92,6 +98,14 @@ def test_a_class_outside_the_allowed_ones_is_refused(values: Values, tmp_path: P
         ),
         pytest.param(pickle.dumps({"content/x.md": (1, 2, "d", None, ())}), id="a-tuple"),
         pytest.param(pickle.dumps({3: SourceEntry(1, 2, "d", None, ())}), id="not-a-name"),
+        pytest.param(
+            pickle.dumps({"content/2020/a.md": SourceEntry(1, 2, "d", _article("a"), ())}),
+            id="no-search-entry",
+        ),
+        pytest.param(
+            pickle.dumps({"content/2020/a.md": replace(_entry(1, 2, "d", _article("a")), search="a")}),
+            id="search-entry-of-another-type",
+        ),
         pytest.param(pickle.dumps(["content/x.md"]), id="not-a-mapping"),
     ],
 )
@@ -101,7 +115,7 @@ def test_damaged_bytes_are_refused(data: bytes, values: Values) -> None:
 
 
 def test_truncated_pack_is_refused(values: Values) -> None:
-    data = pack({"content/2020/a.md": SourceEntry(10, 20, "x", _article("a"), ())})
+    data = pack({"content/2020/a.md": _entry(10, 20, "x", _article("a"))})
     with pytest.raises(Damaged):
         unpack(data[: len(data) // 2], values)
 
