@@ -39,7 +39,7 @@ from generator.errors import BuildFailed, Diagnostic, raise_if_errors
 from generator.index import SiteIndex, build_index, patched_index, relation_signature
 from generator.index_store import index_key, known_relations, restored, skeleton
 from generator.markdown import MARKDOWN_SETTINGS_VERSION, pygments_css
-from generator.memory import BuildMemory, RememberedIndex
+from generator.memory import BuildMemory, RememberedIndex, RememberedRoutes
 from generator.model import Article
 from generator.output import (
     OutputWriter,
@@ -54,7 +54,7 @@ from generator.output import (
 from generator.parse import read_articles
 from generator.records import diagnostic_from_record, diagnostic_record
 from generator.render import PageState, fingerprints, page_state, render_routes
-from generator.routes import Route, build_routes
+from generator.routes import Route, build_routes, patched_routes
 from generator.search import INDEX_FILE as SEARCH_INDEX
 from generator.search import SearchDoc, body_terms
 from generator.search_index import SearchState, Sources, build_search
@@ -135,7 +135,7 @@ def _build(site: Path, options: BuildOptions, memory: BuildMemory | None) -> Bui
         gc.freeze()  # the articles and the index live till the end: no collection need scan them again
         _stop_on_errors(problems, options.strict)
         clock.lap("index")
-        routes = build_routes(index, config.page_size, config.feed_entries)
+        routes = _routes(config, index, memory)
         templates = load_templates(config.root)
         ctx = Context(config, index, Links(config.links, config.base_url), BodyReader(cache.path))
         clock.lap("routes")
@@ -296,6 +296,21 @@ def _index(
         return *found, None
     index, problems = build_index(articles, config.topics, known_relations(stored, signature), signature)
     return index, problems, key
+
+
+def _routes(config: SiteConfig, index: SiteIndex, memory: BuildMemory | None) -> tuple[Route, ...]:
+    """Every page's route; with ``memory``, the last routes patched where the index allows."""
+    sizes = (config.page_size, config.feed_entries)
+    last = memory.routes if memory is not None else None
+    if last is not None and last.sizes == sizes:
+        patched = patched_routes(last.routes, last.places(), last.index, index)
+        if patched is not None:
+            memory.routes = RememberedRoutes(index, sizes, patched, last.places())  # type: ignore[union-attr]
+            return patched
+    routes = build_routes(index, *sizes)
+    if memory is not None:
+        memory.routes = RememberedRoutes(index, sizes, routes)
+    return routes
 
 
 def _remember_build(

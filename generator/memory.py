@@ -11,6 +11,7 @@ result it holds already:
               trusted while a folder's key is unchanged instead of the stat of every file in it
     index     the index of the last build that finished, patched after an edit that leaves every
               article's place as it was (index.patched_index)
+    routes    the routes of the last index routed, patched alike (routes.patched_routes)
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from generator.errors import Diagnostic
 from generator.index import SiteIndex
 from generator.model import Topic
 from generator.records import SourceEntry
+from generator.routes import Route, route_places
 
 # rel -> one line of stat data (output.stat_lines): "rel\0size\0mtime\0inode" for a file,
 # "rel/\0mtime\0inode" for a folder
@@ -37,9 +39,25 @@ class RememberedIndex:
 
 
 @dataclass
+class RememberedRoutes:
+    index: SiteIndex  # what they were made for
+    sizes: tuple[int, int]  # page size, feed entries
+    routes: tuple[Route, ...]
+    known_places: dict[str, tuple[int, ...]] | None = None  # see places()
+
+    def places(self) -> dict[str, tuple[int, ...]]:
+        """route_places() of the routes, made when first patched (a build that makes its routes
+        anew has no use for it) and the same for every patch of them."""
+        if self.known_places is None:
+            self.known_places = route_places(self.routes)
+        return self.known_places
+
+
+@dataclass
 class BuildMemory:
     # (cache file, settings digest) -> entries by content path, as the last build stored them
     entries: dict[tuple[str, str], dict[str, SourceEntry]] = field(default_factory=dict)
     # folder path -> (folder key, manifest, stat lines)
     folders: dict[str, tuple[str, Manifest, StatLines]] = field(default_factory=dict)
     index: RememberedIndex | None = None
+    routes: RememberedRoutes | None = None

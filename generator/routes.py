@@ -108,3 +108,51 @@ def _paged(
     for number in range(1, count + 1):
         chunk = articles[(number - 1) * size : number * size]
         yield Route(paths[number - 1], kind, subject, chunk, len(articles), Pagination(number, paths))
+
+
+def route_places(routes: tuple[Route, ...]) -> dict[str, tuple[int, ...]]:
+    """The numbers of the routes that show each article (as their subject or in their list), by
+    the article's source path."""
+    places: dict[str, list[int]] = {}
+    for number, route in enumerate(routes):
+        if isinstance(route.subject, Article):
+            places.setdefault(route.subject.source_path, []).append(number)
+        for article in route.articles:
+            places.setdefault(article.source_path, []).append(number)
+    return {path: tuple(numbers) for path, numbers in places.items()}
+
+
+def patched_routes(
+    routes: tuple[Route, ...], places: Mapping[str, tuple[int, ...]], old: SiteIndex, new: SiteIndex
+) -> tuple[Route, ...] | None:
+    """What build_routes() gives for ``new``, made from ``routes``, which it gave for ``old``
+    (``places`` being their route_places()), when ``new`` holds the same articles in the same
+    groups and order, some of them other objects (see index.patched_index): only the routes that
+    show those are made again. None when ``new`` is not such an index."""
+    if new.signature != old.signature or len(new.articles) != len(old.articles):
+        return None
+    if any(list(a) != list(b) for a, b in _groups(old, new)):
+        return None  # a tag's label, or the topics' order
+    changed: dict[str, Article] = {}
+    for was, now in zip(old.articles, new.articles, strict=True):
+        if was.source_path != now.source_path:
+            return None
+        if was is not now:
+            changed[now.source_path] = now
+    result = list(routes)
+    for path in changed:
+        for number in places.get(path, ()):
+            route = result[number]
+            subject = route.subject
+            if isinstance(subject, Article):
+                subject = changed.get(subject.source_path, subject)
+            swapped = tuple([changed.get(a.source_path, a) for a in route.articles])
+            result[number] = Route(route.path, route.kind, subject, swapped, route.total, route.pagination)
+    return tuple(result)
+
+
+def _groups(old: SiteIndex, new: SiteIndex) -> Iterator[tuple[Mapping[Any, Any], Mapping[Any, Any]]]:
+    yield old.by_country, new.by_country
+    yield old.by_topic, new.by_topic
+    yield old.by_tag, new.by_tag
+    yield old.by_country_topic, new.by_country_topic

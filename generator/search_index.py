@@ -58,7 +58,8 @@ from generator.search import body_terms as text_terms
 TERM_SHARD_BYTES = 48_000  # a shard is cut at the first term past this size
 DOCS_PER_CHUNK = 25
 SUMMARY_CHARS = 240  # a result shows at most this much of the summary
-FORMAT = 3
+FORMAT = 2  # of search/index.js, which the page's script checks
+STATE_FORMAT = 3  # of SearchState's data in the build cache
 PATCH_LIMIT = 500  # past this many changed articles, making the index anew is as quick
 _CUT_MASK = 255  # a term whose CRC-32 has these bits clear may start a shard
 # 32 digits end a number, 32 more continue it; all are safe in a JSON string.
@@ -107,12 +108,12 @@ class SearchState:
     chunks: tuple[str, ...] = ()  # file names, in order
 
     def to_data(self) -> dict[str, object]:
-        return {"format": FORMAT, "rows": self.rows, "shards": self.shards, "chunks": self.chunks}
+        return {"format": STATE_FORMAT, "rows": self.rows, "shards": self.shards, "chunks": self.chunks}
 
     @classmethod
     def from_data(cls, data: object) -> SearchState | None:
         """The inverse of to_data(); None for anything else."""
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
+        if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
             return None
         rows, shards, chunks = data.get("rows"), data.get("shards"), data.get("chunks")
         if not isinstance(rows, tuple) or not isinstance(shards, tuple) or not isinstance(chunks, tuple):

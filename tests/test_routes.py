@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import random
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+from test_index import _random_archive
 
 from generator import urls
 from generator.countries import country_by_code
-from generator.index import SiteIndex, build_index
+from generator.index import SiteIndex, build_index, patched_index, relation_signature
 from generator.model import Article, Country, Period, Tag, Topic
-from generator.routes import Route, build_routes
+from generator.routes import Route, build_routes, patched_routes, route_places
 
 SYRIA = country_by_code("SY")
 TURKEY = country_by_code("TR")
@@ -212,3 +215,42 @@ def test_no_two_routes_share_a_path() -> None:
     ]  # fmt: skip
     paths = Counter(r.path for r in build_routes(index_of(*articles), 3))
     assert [p for p, n in paths.items() if n > 1] == []
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_patched_routes_are_the_routes_made_anew(seed: int) -> None:
+    """What the preview server does after an edit that leaves every article's place: only the
+    routes showing the edited articles are made again, and the result equals build_routes()."""
+    rng = random.Random(seed)
+    before = _random_archive(rng, 90)
+    old, _ = build_index(before, TOPICS, None, relation_signature(before))
+    routes = build_routes(old, 7, 5)
+    places = route_places(routes)
+    after = list(before)
+    for i in rng.sample(range(len(after)), rng.randint(1, 5)):
+        after[i] = replace(after[i], title=f"{after[i].title} (edited)", card_digest=f"c{rng.random()}")
+    signature = relation_signature(after)
+    new = patched_index(old, after, signature)
+    assert new is not None
+    patched = patched_routes(routes, places, old, new)
+    assert patched == build_routes(new, 7, 5)
+    mine = {a.source_path: a for a in after}
+    assert all(a is mine[a.source_path] for r in patched for a in r.articles)
+    rebuilt, _ = build_index(after, TOPICS, None, signature)  # an index equal to the patched one
+    assert patched_routes(routes, places, old, rebuilt) == build_routes(rebuilt, 7, 5)
+
+
+def test_routes_are_not_patched_for_an_index_of_another_shape() -> None:
+    before = _random_archive(random.Random(9), 30)
+    old, _ = build_index(before, TOPICS, None, relation_signature(before))
+    routes = build_routes(old, 7, 5)
+    moved = [replace(before[0], published=datetime(2021, 1, 1, tzinfo=UTC)), *before[1:]]
+    relabelled = [replace(a, tags=tuple(Tag(t.slug, t.label.upper()) for t in a.tags)) for a in before]
+    for articles, topics in (
+        (moved, TOPICS),
+        (relabelled, TOPICS),
+        (before, TOPICS[::-1]),
+        (before[1:], TOPICS),
+    ):
+        new, _ = build_index(articles, topics, None, relation_signature(articles))
+        assert patched_routes(routes, route_places(routes), old, new) is None

@@ -9,7 +9,7 @@ import pytest
 from test_search import doc, synthetic_docs
 
 from generator.search import SearchDoc, body_terms
-from generator.search_index import FORMAT, SearchState, Sources, build_search, search_files
+from generator.search_index import STATE_FORMAT, SearchState, Sources, build_search, search_files
 
 
 class _Previous:
@@ -153,6 +153,6 @@ def test_state_of_another_format_or_damaged_is_ignored() -> None:
         {"rows": (), "shards": (), "chunks": (1,)},
         {"rows": (), "shards": ()},
     ):
-        assert SearchState.from_data({"format": FORMAT, **shape}) is None
+        assert SearchState.from_data({"format": STATE_FORMAT, **shape}) is None
     state = SearchState((("a", "d", "k", "t", "m"),), (("t", "t-0.js"),), ("d-0.js",))
     assert SearchState.from_data(state.to_data()) == state
