@@ -12,6 +12,7 @@ result it holds already:
     index     the index of the last build that finished, patched after an edit that leaves every
               article's place as it was (index.patched_index)
     routes    the routes of the last index routed, patched alike (routes.patched_routes)
+    templates the last build's templates, compiled, while no template file changed
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from generator.index import SiteIndex
 from generator.model import Topic
 from generator.records import SourceEntry
 from generator.routes import Route, route_places
+from generator.templates import TemplateSet
 
 # rel -> one line of stat data (output.stat_lines): "rel\0size\0mtime\0inode" for a file,
 # "rel/\0mtime\0inode" for a folder
@@ -61,3 +63,4 @@ class BuildMemory:
     folders: dict[str, tuple[str, Manifest, StatLines]] = field(default_factory=dict)
     index: RememberedIndex | None = None
     routes: RememberedRoutes | None = None
+    templates: tuple[str, TemplateSet] | None = None  # (key of the template files' stats, templates)

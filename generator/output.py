@@ -253,8 +253,9 @@ class OutputWriter:
             return False
         return self.desired.keys() == self.front_manifest.keys()
 
-    def commit(self) -> None:
-        """Bring the rest of the twin up to date, remove what the build no longer has, swap it in."""
+    def commit(self, swapped: Callable[[], None] = lambda: None) -> None:
+        """Bring the rest of the twin up to date, remove what the build no longer has, swap it in;
+        ``swapped()`` is called once it is in, before what the folders hold is recorded."""
         if self.unchanged():
             if self.desired != self.front_manifest:
                 self._remember(self.front, self.desired)  # same bytes, new fingerprints
@@ -268,6 +269,7 @@ class OutputWriter:
                 os.rename(self.back, self.front)
         except OSError as exc:
             raise self._failed("", "swap the new build in", exc) from exc
+        swapped()
         self._remember(self.front, self.desired, self._unchanged_lines())
         if old_front_key is not None and self.back.exists():
             # The old live folder is now the twin; its files are as recorded, only its key moves.

@@ -27,7 +27,7 @@ from pathlib import Path
 from types import TracebackType
 
 from generator.build import BuildOptions, BuildResult, build, mirror_output
-from generator.config import CONFIG_NAME, load_config
+from generator.config import CONFIG_NAME, SiteConfig, load_config
 from generator.errors import BuildFailed, DatelineError, Diagnostic
 from generator.livereload import PreviewState, StateHub
 from generator.memory import BuildMemory
@@ -52,7 +52,7 @@ class ServeOptions:
     drafts: bool = False
     output: Path | None = None  # build here and keep it; None: a temporary folder removed on stop
     poll: bool = False  # watch by polling instead of inotify
-    debounce: float = 0.2  # seconds without changes before a rebuild starts
+    debounce: float = 0.1  # seconds without changes before a rebuild starts
     jobs: int = 0  # worker processes for large renders; 0: one per core
 
 
@@ -184,8 +184,20 @@ class PreviewServer:
         if changes is not None:
             self.report(f"{changes.describe()}; rebuilding")
         problems: tuple[Diagnostic, ...] = ()
+        reloaded = False
+
+        def swapped(config: SiteConfig) -> None:
+            # Tabs reload as soon as the build folder holds the new build, while the build brings
+            # its cache up to date (the next build waits for that, not the reader).
+            nonlocal reloaded
+            if tree_key(self.output) != before:
+                state = self.hub.state
+                path = "/" if config.links == "offline" else config.base_path
+                self.hub.publish(epoch=state.epoch + 1, problems=(), has_site=True, base_path=path)
+                reloaded = True
+
         try:
-            result = build(self.site, options, self.memory)
+            result = build(self.site, options, self.memory, swapped=swapped)
         except BuildFailed as exc:
             problems = exc.diagnostics
             self.report(exc.show())
@@ -206,7 +218,7 @@ class PreviewServer:
                 f"({result.pages_rendered} rendered)"
             )
         state = self.hub.state
-        changed = tree_key(self.output) != before or problems != state.problems
+        changed = (tree_key(self.output) != before and not reloaded) or problems != state.problems
         return self.hub.publish(
             builds=state.builds + 1,
             epoch=state.epoch + 1 if changed else state.epoch,

@@ -140,7 +140,7 @@ class SiteWatcher:
         root: Path,
         *,
         poll: bool = False,
-        delay: float = 0.2,
+        delay: float = 0.1,
         max_delay: float = 2.0,
         theme: Path | None = None,
     ) -> None:

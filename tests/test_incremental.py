@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import shutil
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -156,6 +158,35 @@ def test_template_change_rerenders_pages_using_it(make_site: MakeSite, tmp_path:
     assert tree(site / "output") == clean_build(site, tmp_path)
 
 
+def test_the_preview_keeps_its_templates_till_one_changes(make_site: MakeSite, tmp_path: Path) -> None:
+    """A preview server's builds share one compiled template set (and its drawn cards) while no
+    template file changes; a changed card partial is a new set, and every list shows it."""
+    site = make_site({f"content/{i}.md": article(f"Article {i}", f"2020-01-{i + 1:02d}") for i in range(6)})
+    card = site / "templates/partials/card.html"
+    card.parent.mkdir(parents=True)
+    theme_card = Path(__file__).parent.parent / "templates/partials/card.html"
+    card.write_text(theme_card.read_text(encoding="utf-8"), encoding="utf-8")
+
+    def settle(path: Path, seconds_ago: float) -> None:
+        os.utime(path, (time.time() - seconds_ago, time.time() - seconds_ago))
+
+    settle(card, 90)
+    memory = BuildMemory()
+    build(site, BuildOptions(), memory)
+    assert memory.templates is not None
+    first = memory.templates[1]
+    (site / "content/3.md").write_text(article("Article 3", "2020-01-04", body="Edited."), encoding="utf-8")
+    settle(site / "content/3.md", 80)
+    build(site, BuildOptions(), memory)
+    assert memory.templates[1] is first
+    card.write_text(card.read_text(encoding="utf-8").replace('class="card"', 'class="card edited"'))
+    settle(card, 70)
+    build(site, BuildOptions(), memory)
+    assert memory.templates[1] is not first
+    assert 'class="card edited"' in (site / "output/index.html").read_text(encoding="utf-8")
+    assert tree(site / "output") == clean_build(site, tmp_path)
+
+
 def test_card_partial_change_rerenders_every_list(make_site: MakeSite, tmp_path: Path) -> None:
     # Cards are rendered once per build through card_html(), not imported by the lists: the
     # dependency must still be seen.
@@ -216,6 +247,10 @@ def test_random_edit_sequences_match_clean_builds(
         elif action == "template":
             (site / "templates").mkdir(exist_ok=True)
             (site / "templates/404.html").write_text(f"<p>Not here ({rng.random()})</p>\n", encoding="utf-8")
+        if step % 2:  # settled, as files saved a while ago are: builds then trust their stats
+            for path in (site / "site.toml", *site.glob("content/*.md"), *site.glob("templates/*.html")):
+                settled = time.time() - 100 + step
+                os.utime(path, (settled, settled))
         build(site, BuildOptions(), memory if step % 3 != 2 else None)
         assert_stamps_match_the_folders(site)
         assert tree(site / "output") == clean_build(site, tmp_path), f"after {action}"

@@ -7,12 +7,14 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+import generator.build as build_module
 from generator import watch
 from generator.serve import PreviewServer, ServeError, ServeOptions
 from generator.serve_paths import (
@@ -183,6 +185,36 @@ def test_edit_rebuilds_the_page_and_fires_a_reload_event(site: Path) -> None:
         assert f'data-token="{server.state.token}"' in page.text
         result = server.last_result
         assert result is not None and 0 < result.pages_rendered < result.pages  # incremental
+
+
+def test_tabs_reload_once_the_new_build_is_in_place_before_the_cache_is_written(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reload event is sent right after the swap: the page shows the edit while the build is
+    still bringing its cache up to date; and the build's end sends no second reload."""
+    release = threading.Event()
+    real = build_module._remember_build
+
+    def held(*args: object, **kwargs: object) -> None:
+        assert release.wait(30)
+        real(*args, **kwargs)
+
+    with serving(site) as server:
+        stream = EventStream(server.port)
+        try:
+            first = stream.next_state()
+            builds = server.builds
+            monkeypatch.setattr(build_module, "_remember_build", held)
+            write(site / ARTICLE, (site / ARTICLE).read_text().replace("The original body", "An edited body"))
+            reloaded = stream.next_state()
+            assert reloaded != first and server.builds == builds  # the build has not finished
+            assert "An edited body of the article." in get(server.port, ARTICLE_URL).text
+            release.set()
+            server.wait_for_build(builds + 1)
+            assert server.state.token == reloaded  # no second reload for the same build
+        finally:
+            release.set()
+            stream.close()
 
 
 def test_broken_front_matter_shows_an_overlay_until_fixed(site: Path) -> None:
