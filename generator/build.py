@@ -133,14 +133,14 @@ def _build(
             return replace(last, seconds=clock.total(), timings=tuple(clock.laps))
         clock.lap("sources")
         progress = _bar("Reading", "article") if options.progress else None
-        parsed = read_articles(config, paths, cache, jobs, progress, memory, stats)
-        problems += parsed.problems
-        articles = [a for a in parsed.articles if options.drafts or not a.draft]
-        clock.lap("front matter and bodies")
-        signature = relation_signature(articles)
-        index, index_problems, new_key = _index(config, cache, articles, signature, memory)
-        problems += index_problems
-        gc.freeze()  # the articles and the index live till the end: no collection need scan them again
+        with _kept_to_the_end():  # the articles and the index
+            parsed = read_articles(config, paths, cache, jobs, progress, memory, stats)
+            problems += parsed.problems
+            articles = [a for a in parsed.articles if options.drafts or not a.draft]
+            clock.lap("front matter and bodies")
+            signature = relation_signature(articles)
+            index, index_problems, new_key = _index(config, cache, articles, signature, memory)
+            problems += index_problems
         _stop_on_errors(problems, options.strict)
         clock.lap("index")
         routes = _routes(config, index, memory)
@@ -589,6 +589,22 @@ def _few_collections() -> Iterator[None]:
     finally:
         gc.set_threshold(*thresholds)
         gc.unfreeze()  # a preview server builds again in this process: let this build's objects go
+
+
+@contextlib.contextmanager
+def _kept_to_the_end() -> Iterator[None]:
+    """For what lives to the end of the build (the articles and the index): no cyclic garbage
+    collection while it is made, and none scans it afterwards (it is frozen). Scanning it was a
+    tenth of a second of a rebuild after an edit at 10,000 articles. Little cyclic garbage is
+    made meanwhile; forked workers collect as usual (workers.parallel_map)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 def _bar(label: str, unit: str) -> Callable[[Iterator[Any], int], Iterator[Any]]:

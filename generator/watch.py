@@ -120,6 +120,12 @@ class ChangeQueue:
             self._pending.clear()
             return batch
 
+    def quiet_for(self, seconds: float) -> bool:
+        """Wait up to ``seconds`` for a change; True when none came and the queue is open."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._pending or self._closed, seconds)
+            return not self._pending and not self._closed
+
     def waiting(self) -> bool:
         """Whether a change is waiting for a rebuild, or the queue is closed: work that can wait
         (see serve.PreviewServer._ready_twin) should stop."""

@@ -3,10 +3,12 @@
 Workers are forked, so they start with the parent's state (settings, index,
 templates) without pickling it; only small work items and results travel.
 Results come back in input order, so output never depends on scheduling.
+Workers collect cyclic garbage even when the parent had paused that (build._no_collections).
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -39,5 +41,5 @@ def parallel_map(
         yield from map(func, items)
         return
     chunk = max(1, min(64, count // (jobs * 8)))
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+    with multiprocessing.get_context("fork").Pool(jobs, initializer=gc.enable) as pool:
         yield from pool.imap(func, items, chunksize=chunk)

@@ -642,3 +642,18 @@ def test_host_allowed_units() -> None:
     assert host_allowed("localhost", port=80, names=names, any_ip=False)
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5") and not is_loopback("example.org")
+
+
+def test_the_change_queue_tells_a_quiet_spell_from_a_change() -> None:
+    """The builder collects garbage only after a quiet spell; a change or stopping ends the wait."""
+    queue = watch.ChangeQueue(delay=0.05, max_delay=1.0)
+    assert queue.quiet_for(0.05)
+    timer = threading.Timer(0.1, queue.add, ("content/a.md",))
+    timer.start()
+    began = time.monotonic()
+    assert not queue.quiet_for(10)
+    assert time.monotonic() - began < 5
+    batch = queue.next_batch()
+    assert batch is not None and batch.paths == frozenset({"content/a.md"})
+    queue.close()
+    assert not queue.quiet_for(0.01)
