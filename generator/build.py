@@ -44,13 +44,12 @@ from generator.model import Article
 from generator.output import (
     OutputWriter,
     OutsideOutput,
-    Remembered,
     WriteFailed,
     digest_of,
     output_lock,
     tree_key,
-    trusted_manifest,
 )
+from generator.output_check import FolderCheck
 from generator.parse import read_articles
 from generator.records import diagnostic_from_record, diagnostic_record
 from generator.render import PageState, fingerprints, page_state, render_routes
@@ -120,14 +119,18 @@ def _build(
 ) -> BuildResult:
     clock = _Clock()
     jobs = options.jobs or default_jobs()
-    with _locked(site, options) as (config, cache), _few_collections():
+    remembered = memory.folders if memory is not None else None
+    with (
+        _locked(site, options) as (config, cache),
+        _few_collections(),
+        FolderCheck(cache, config.output_dir, remembered) as check,
+    ):
         clock.lap("config")
         paths, problems = find_sources(config.root, config.content_dir)
         stamp, stats = _input_stamp(config, options, paths)
         # A problem find_sources() reports is outside the stamp (a refused link is not an input): a
         # site with one is never "unchanged", or the second build would pass it over in silence.
-        remembered = memory.folders if memory is not None else None
-        last = _last_build(cache, stamp, config, remembered) if not problems else None
+        last = _last_build(cache, stamp, config, check) if not problems else None
         if last is not None:  # nothing that goes into the site changed since the last build
             clock.lap("sources (unchanged)")
             return replace(last, seconds=clock.total(), timings=tuple(clock.laps))
@@ -147,7 +150,9 @@ def _build(
         templates = _templates(config, memory, stats if stamp is not None else None)
         ctx = Context(config, index, Links(config.links, config.base_url), BodyReader(cache.path))
         clock.lap("routes")
-        writer = OutputWriter(config.output_dir, cache, config.root, remembered=remembered)
+        writer = OutputWriter(
+            config.output_dir, cache, config.root, remembered=remembered, checked=check.result()
+        )
         previous = _previous_state(cache, config.output_dir)
         rendered, state = _write_pages(writer, templates, ctx, routes, jobs, options.progress, previous)
         clock.lap("render and write pages")
@@ -245,7 +250,7 @@ def _input_stamp(
 
 
 def _last_build(
-    cache: BuildCache, stamp: str | None, config: SiteConfig, remembered: Remembered | None
+    cache: BuildCache, stamp: str | None, config: SiteConfig, check: FolderCheck
 ) -> BuildResult | None:
     """The result of the last build, if it read exactly these inputs and its output is still in place."""
     data = cache.get_value("last-build")
@@ -260,7 +265,7 @@ def _last_build(
     except UNDECODABLE:
         return None
     # The folder's key does not change when a file deep inside it is edited or deleted by hand.
-    if trusted_manifest(cache, config.output_dir, remembered) is None:
+    if check.front_manifest() is None:
         return None
     return BuildResult(
         config=config,

@@ -71,44 +71,56 @@ def tree_key(folder: Path) -> str | None:
 Remembered = dict[str, tuple[str, Manifest, StatLines]]
 
 
+Trusted = tuple[Manifest, StatLines]  # a folder's manifest, with the stat lines that proved it
+Recorded = tuple[Manifest, str]  # a folder's manifest as the cache holds it, with its stamp
+
+
 def trusted_manifest(
     cache: BuildCache, folder: Path, remembered: Remembered | None = None
 ) -> Manifest | None:
     """What the cache says ``folder`` holds, or None when unknown or changed since it was recorded.
     What ``remembered`` holds of it is trusted without a look at every file."""
-    found = _trusted(cache, folder, remembered)
+    found = trusted(cache, folder, remembered)
     return found[0] if found is not None else None
 
 
-def _trusted(
-    cache: BuildCache,
-    folder: Path,
-    remembered: Remembered | None,
-    linked: tuple[Manifest, StatLines] | None = None,
-) -> tuple[Manifest, StatLines] | None:
-    """The trusted manifest of ``folder`` with the stat lines that proved it.
+def trusted(
+    cache: BuildCache, folder: Path, remembered: Remembered | None, linked: Trusted | None = None
+) -> Trusted | None:
+    """The trusted manifest of ``folder`` with the stat lines that proved it (see verified)."""
+    key = tree_key(folder)
+    known = remembered.get(os.fspath(folder)) if remembered is not None else None
+    if known is not None and known[0] == key:
+        return known[1], known[2]
+    found = recorded(cache, folder)
+    if found is None:
+        return None
+    lines = verified(folder, found, linked)
+    return (found[0], lines) if lines is not None else None
+
+
+def recorded(cache: BuildCache, folder: Path) -> Recorded | None:
+    """What the cache recorded of ``folder`` under its present key; None when nothing was, or
+    nothing that can be checked (a record without a stamp)."""
+    key = tree_key(folder)
+    found = cache.manifest(key) if key is not None else None
+    return found if found is not None and found[1] else None
+
+
+def verified(folder: Path, found: Recorded, linked: Trusted | None = None) -> StatLines | None:
+    """The stat lines of ``folder``, when they are those the record's stamp was made of.
 
     ``linked`` is the live folder's trusted manifest and stat lines, given when ``folder`` is its
     twin: a file the twin holds with the same fingerprint and digest is most likely the same
     file (a hard link), and then its stat is the live one's. The guess is checked, as every stat
     line is, by the stamp; when it is wrong, every file is asked about after all."""
-    key = tree_key(folder)
-    known = remembered.get(os.fspath(folder)) if remembered is not None else None
-    if known is not None and known[0] == key:
-        return known[1], known[2]
-    found = cache.manifest(key) if key is not None else None
-    if found is None:
-        return None
     manifest, stamp = found
-    if not stamp:
-        return None
     if linked is not None:
-        guess = _linked_lines(manifest, *linked)
-        lines = stat_lines(folder, manifest, guess)
+        lines = stat_lines(folder, manifest, _linked_lines(manifest, *linked))
         if lines is not None and stamp_of(lines) == stamp:
-            return manifest, lines
+            return lines
     lines = stat_lines(folder, manifest)
-    return (manifest, lines) if lines is not None and stamp_of(lines) == stamp else None
+    return lines if lines is not None and stamp_of(lines) == stamp else None
 
 
 def _linked_lines(manifest: Manifest, live: Manifest, live_lines: StatLines) -> StatLines:
@@ -175,19 +187,25 @@ class OutputWriter:
         site_root: Path | None = None,
         *,
         remembered: Remembered | None = None,
+        checked: tuple[Trusted | None, Trusted | None] | None = None,
     ) -> None:
+        """``checked`` is what the live folder and its twin were found to hold (FolderCheck),
+        when that was found already."""
         self.front = output_dir
         self.back = self.twin_of(output_dir)
         self.cache = cache
         self.site_root = site_root if site_root is not None else output_dir.parent  # messages start there
         self.remembered = remembered  # the folders only this process writes to (a preview server's)
-        front = _trusted(cache, self.front, remembered)
+        if checked is None:
+            front = trusted(cache, self.front, remembered)
+            # Checked too: it shares files with the live folder (hard links), so an edit in place
+            # there is an edit here, and a file deleted from it would be missing after the swap.
+            back = trusted(cache, self.back, remembered, front)
+        else:
+            front, back = checked
         self.front_manifest = front[0] if front is not None else None
         self._front_lines = front[1] if front is not None and remembered is not None else None
         self.front_real = self.front.resolve() if self.front.exists() else None
-        # Checked too: it shares files with the live folder (hard links), so an edit in place there
-        # is an edit here, and a file deleted from it would be missing after the swap.
-        back = _trusted(cache, self.back, remembered, front)
         self.back_manifest = back[0] if back is not None else None
         # The stat lines that proved the twin, so that recording it as the live folder after the swap
         # asks the system only about what the build changed, not about every file once more. (Some

@@ -1,0 +1,121 @@
+"""The check of the output folder and its twin, run in a forked child for large folders, answers
+exactly what the check in process answers, and leaves no process behind."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from conftest import MakeSite, article
+from test_cache_fixes import clean_build, tree
+
+import generator.output_check as output_check
+from generator.build import BuildOptions, build
+from generator.cache import open_cache
+from generator.errors import BuildFailed
+from generator.output import trusted
+from generator.output_check import FolderCheck
+
+
+@pytest.fixture
+def forking(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every folder is checked in a child; returns the pids of the children made."""
+    made: list[int] = []
+    real = output_check._Child.__init__
+
+    def spied(self: output_check._Child, *args: object) -> None:
+        real(self, *args)  # type: ignore[arg-type]
+        made.append(self.pid)
+
+    monkeypatch.setattr(output_check, "FORK_AT", 1)
+    monkeypatch.setattr(output_check._Child, "__init__", spied)
+    return made
+
+
+def _site(make_site: MakeSite) -> Path:
+    return make_site({f"content/a{n}.md": article(f"Article {n}", f"2020-01-{n + 1:02d}") for n in range(8)})
+
+
+def _edit(site: Path, n: int) -> None:
+    path = site / "content/a1.md"
+    path.write_text(article("Article 1", "2020-01-02", body=f"Edit {n}."), encoding="utf-8")
+    os.utime(path, (time.time() - 60 + n, time.time() - 60 + n))
+
+
+def _no_children_left() -> bool:
+    """True when this process has no child, running or waiting to be reaped."""
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_the_child_answers_as_the_process_would(make_site: MakeSite, forking: list[int]) -> None:
+    site = _site(make_site)
+    for n in range(3):
+        _edit(site, n)
+        build(site, BuildOptions(jobs=1))
+    out = site / "output"
+    with open_cache(site) as cache:
+        with FolderCheck(cache, out, None) as check:
+            front, back = check.result()
+        expected_front = trusted(cache, out, None)
+        expected_back = trusted(cache, out.parent / ".output.dateline-back", None, expected_front)
+    assert forking and front is not None and back is not None
+    assert (front, back) == (expected_front, expected_back)
+    assert _no_children_left()
+
+
+@pytest.mark.parametrize("change", ["none", "edit-live", "delete-twin"])
+def test_builds_with_the_check_in_a_child_match_clean_builds(
+    change: str, make_site: MakeSite, tmp_path: Path, forking: list[int]
+) -> None:
+    site = _site(make_site)
+    for n in range(2):
+        _edit(site, n)
+        build(site, BuildOptions(jobs=1))
+    out, twin = site / "output", site / ".output.dateline-back"
+    if change == "edit-live":
+        page = next(p for p in sorted(out.rglob("index.html")) if p.parent != out)
+        page.write_bytes(page.read_bytes().replace(b"Article", b"Altered"))
+    elif change == "delete-twin":
+        next(p for p in sorted(twin.rglob("index.html")) if p.parent != twin).unlink()
+    for n in (2, 3):
+        _edit(site, n)
+        build(site, BuildOptions(jobs=1))
+        assert tree(out) == clean_build(site, tmp_path / str(n))
+    assert len(forking) >= 2 and _no_children_left()
+
+
+def test_a_build_that_fails_leaves_no_child(make_site: MakeSite, forking: list[int]) -> None:
+    site = _site(make_site)
+    for n in range(2):
+        _edit(site, n)
+        build(site, BuildOptions(jobs=1))
+    (site / "content/a2.md").write_text(
+        "---\ntitle: Broken\ndate: yesterday\n---\n\nBody.\n", encoding="utf-8"
+    )
+    with pytest.raises(BuildFailed):
+        build(site, BuildOptions(jobs=1))
+    assert forking and _no_children_left()
+
+
+def test_a_child_that_fails_is_answered_in_process(
+    make_site: MakeSite, tmp_path: Path, forking: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = _site(make_site)
+    for n in range(2):
+        _edit(site, n)
+        build(site, BuildOptions(jobs=1))
+
+    def failing(*args: object) -> object:
+        raise OSError("the child fails")
+
+    monkeypatch.setattr(output_check, "_check", failing)
+    _edit(site, 2)
+    result = build(site, BuildOptions(jobs=1))
+    assert forking and result.pages_rendered < result.pages  # the folders were still trusted
+    assert tree(site / "output") == clean_build(site, tmp_path)
