@@ -265,7 +265,7 @@ def _last_build(
     except UNDECODABLE:
         return None
     # The folder's key does not change when a file deep inside it is edited or deleted by hand.
-    if check.front_manifest() is None:
+    if check.front() is None:
         return None
     return BuildResult(
         config=config,
@@ -336,9 +336,10 @@ def _routes(config: SiteConfig, index: SiteIndex, memory: BuildMemory | None) ->
     sizes = (config.page_size, config.feed_entries)
     last = memory.routes if memory is not None else None
     if last is not None and last.sizes == sizes:
-        patched = patched_routes(last.routes, last.places(), last.index, index)
+        places = last.places()
+        patched = patched_routes(last.routes, places, last.index, index)
         if patched is not None:
-            memory.routes = RememberedRoutes(index, sizes, patched, last.places())  # type: ignore[union-attr]
+            memory.routes = RememberedRoutes(index, sizes, patched, places)  # type: ignore[union-attr]
             return patched
     routes = build_routes(index, *sizes)
     if memory is not None:

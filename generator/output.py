@@ -75,19 +75,21 @@ Trusted = tuple[Manifest, StatLines]  # a folder's manifest, with the stat lines
 Recorded = tuple[Manifest, str]  # a folder's manifest as the cache holds it, with its stamp
 
 
-def trusted_manifest(
-    cache: BuildCache, folder: Path, remembered: Remembered | None = None
-) -> Manifest | None:
-    """What the cache says ``folder`` holds, or None when unknown or changed since it was recorded.
-    What ``remembered`` holds of it is trusted without a look at every file."""
-    found = trusted(cache, folder, remembered)
-    return found[0] if found is not None else None
+def trusted_folders(
+    cache: BuildCache, output_dir: Path, remembered: Remembered | None
+) -> tuple[Trusted | None, Trusted | None]:
+    """What the output folder and its twin hold, each trusted or None (see trusted). The twin is
+    checked too: it shares files with the live folder (hard links), so an edit in place there is
+    an edit here, and a file deleted from it would be missing after the swap."""
+    front = trusted(cache, output_dir, remembered)
+    return front, trusted(cache, OutputWriter.twin_of(output_dir), remembered, front)
 
 
 def trusted(
     cache: BuildCache, folder: Path, remembered: Remembered | None, linked: Trusted | None = None
 ) -> Trusted | None:
-    """The trusted manifest of ``folder`` with the stat lines that proved it (see verified)."""
+    """The trusted manifest of ``folder`` with the stat lines that proved it (see verified); what
+    ``remembered`` holds of it is trusted without a look at every file."""
     key = tree_key(folder)
     known = remembered.get(os.fspath(folder)) if remembered is not None else None
     if known is not None and known[0] == key:
@@ -196,13 +198,7 @@ class OutputWriter:
         self.cache = cache
         self.site_root = site_root if site_root is not None else output_dir.parent  # messages start there
         self.remembered = remembered  # the folders only this process writes to (a preview server's)
-        if checked is None:
-            front = trusted(cache, self.front, remembered)
-            # Checked too: it shares files with the live folder (hard links), so an edit in place
-            # there is an edit here, and a file deleted from it would be missing after the swap.
-            back = trusted(cache, self.back, remembered, front)
-        else:
-            front, back = checked
+        front, back = checked if checked is not None else trusted_folders(cache, output_dir, remembered)
         self.front_manifest = front[0] if front is not None else None
         self._front_lines = front[1] if front is not None and remembered is not None else None
         self.front_real = self.front.resolve() if self.front.exists() else None

@@ -23,7 +23,7 @@ from typing import Any
 
 from generator.cache import BuildCache
 from generator.memory import StatLines
-from generator.output import OutputWriter, Recorded, Remembered, Trusted, recorded, trusted, verified
+from generator.output import OutputWriter, Recorded, Remembered, Trusted, recorded, trusted_folders, verified
 
 # A folder of fewer files than this is checked in process: a fork would cost more than it saves.
 FORK_AT = 4000
@@ -34,18 +34,19 @@ class FolderCheck:
 
     def __init__(self, cache: BuildCache, output_dir: Path, remembered: Remembered | None) -> None:
         self.cache = cache
-        self.front = output_dir
-        self.back = OutputWriter.twin_of(output_dir)
+        self.output_dir = output_dir
         self.remembered = remembered
         self._answer: tuple[Trusted | None, Trusted | None] | None = None
         self._child: _Child | None = None
         if remembered is None and hasattr(os, "fork"):
-            front, back = recorded(cache, self.front), recorded(cache, self.back)
+            twin = OutputWriter.twin_of(output_dir)
+            front, back = recorded(cache, output_dir), recorded(cache, twin)
             if front is not None and len(front[0]) >= FORK_AT:
                 self._records = (front, back)
-                self._child = _Child(self.front, front, self.back, back)
+                self._child = _Child(output_dir, front, twin, back)
 
-    def front_manifest(self) -> Trusted | None:
+    def front(self) -> Trusted | None:
+        """The output folder's trusted manifest and stat lines, or None."""
         return self.result()[0]
 
     def result(self) -> tuple[Trusted | None, Trusted | None]:
@@ -60,8 +61,7 @@ class FolderCheck:
                     (back[0], back_lines) if back is not None and back_lines is not None else None,
                 )
             else:  # no child, or one that failed: ask in process
-                found = trusted(self.cache, self.front, self.remembered)
-                self._answer = (found, trusted(self.cache, self.back, self.remembered, found))
+                self._answer = trusted_folders(self.cache, self.output_dir, self.remembered)
         return self._answer
 
     def close(self) -> None:

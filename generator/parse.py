@@ -118,10 +118,12 @@ def read_articles(
 
     entries: dict[str, SourceEntry] = {}
     misses: list[Path] = []
+    missed: set[str] = set()  # their names
     for name, path in zip(names, paths, strict=True):
         entry = _cached(path, known.get(name), bodies, stats.get(path))
         if entry is None:
             misses.append(Path(path))
+            missed.add(name)
         else:
             entries[name] = entry
 
@@ -158,7 +160,7 @@ def read_articles(
     articles = [e.article for e in ordered if e.article is not None]
     problems = [d for e in ordered for d in e.diagnostics]
     kept = {n: e for n, e in zip(names, ordered, strict=True) if n not in unreadable}
-    changed = {rel(config.root, p) for p in misses} | (known.keys() - kept.keys())
+    changed = missed | (known.keys() - kept.keys())
     cache.put_source_entries(settings, kept, whole, changed)
     if memory is not None:
         memory.entries.clear()  # only the settings of this build: keep memory to what is current

@@ -50,7 +50,14 @@ class Damaged(Exception):
     """Packed entries that do not unpack to what pack() made: the files are read again."""
 
 
-_KINDS: dict[str, type] = {"country": Country, "topic": Topic, "tag": Tag, "credit": Credit}
+# The values pack() stores by their fields: kind, then the fields value() takes, in order.
+_FIELDS: dict[type, tuple[str, ...]] = {
+    Country: ("country", "code", "name", "slug"),
+    Topic: ("topic", "slug", "label", "description"),
+    Tag: ("tag", "slug", "label"),
+    Credit: ("credit", "text", "role"),
+}
+_KINDS: dict[str, type] = {fields[0]: kind for kind, fields in _FIELDS.items()}
 
 
 def value(kind: str, *fields: Any) -> object:
@@ -77,12 +84,16 @@ class Values:
 
     def shared(self, article: Article) -> Article:
         """``article`` with this build's instances of its values (one made in a worker process)."""
+
+        def own(values: tuple[Any, ...]) -> tuple[Any, ...]:
+            return tuple(self.value(*_value_key(v)) for v in values)
+
         return replace(
             article,
-            credits=tuple(self.value("credit", c.text, c.role) for c in article.credits),
-            countries=tuple(self.value("country", c.code, c.name, c.slug) for c in article.countries),
-            topics=tuple(self.value("topic", t.slug, t.label, t.description) for t in article.topics),
-            tags=tuple(self.value("tag", t.slug, t.label) for t in article.tags),
+            credits=own(article.credits),
+            countries=own(article.countries),
+            topics=own(article.topics),
+            tags=own(article.tags),
         )
 
 
@@ -126,22 +137,19 @@ def unpack(data: bytes, values: Values) -> dict[str, SourceEntry]:
     return entries
 
 
-_FIELDS = {
-    Country: ("country", "code", "name", "slug"),
-    Topic: ("topic", "slug", "label", "description"),
-    Tag: ("tag", "slug", "label"),
-    Credit: ("credit", "text", "role"),
-}
+def _value_key(obj: Any) -> tuple[Any, ...]:
+    """A country, topic, tag or credit as value() takes it: its kind, then its fields."""
+    kind, *names = _FIELDS[type(obj)]
+    return (kind, *(getattr(obj, n) for n in names))
 
 
 class _Packer(pickle.Pickler):
     def reducer_override(self, obj: Any) -> Any:
         """A country, topic, tag or credit as a call to value(): unpacking then asks the build's
         Values for it, once a pack for each (pickle refers back to a value stored before)."""
-        names = _FIELDS.get(type(obj))
-        if names is None:
+        if type(obj) not in _FIELDS:
             return NotImplemented
-        return value, (names[0], *(getattr(obj, n) for n in names[1:]))
+        return value, _value_key(obj)
 
 
 # The only classes unpacking may build; value() is answered by the build's Values.

@@ -63,6 +63,11 @@ Report = Callable[[str], None]
 _COLLECT_AFTER = 3.0  # seconds without changes after a build before a full garbage collection
 
 
+def _served_path(config: SiteConfig) -> str:
+    """Where the site is served: base_url's path for clean links (as published), "/" for offline."""
+    return "/" if config.links == "offline" else config.base_path
+
+
 class PreviewServer:
     """A preview of one site; usable from tests in-process (``with PreviewServer(site) as s: ...``)."""
 
@@ -196,7 +201,7 @@ class PreviewServer:
             nonlocal reloaded
             if tree_key(self.output) != before:
                 state = self.hub.state
-                path = "/" if config.links == "offline" else config.base_path
+                path = _served_path(config)
                 self.hub.publish(epoch=state.epoch + 1, problems=(), has_site=True, base_path=path)
                 reloaded = True
 
@@ -275,7 +280,7 @@ class PreviewServer:
                 config = load_config(self.site, links="offline" if self.options.offline else None)
             except DatelineError:
                 return self.hub.state.base_path
-        return "/" if config.links == "offline" else config.base_path
+        return _served_path(config)
 
     # --- plumbing
 
