@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 CACHE_DIR = ".dateline"
 CACHE_FILE = "cache.sqlite"
-SCHEMA = f"dateline-cache-9/{__version__}"  # bump when a record changes shape
+SCHEMA = f"dateline-cache-10/{__version__}"  # bump when a record changes shape
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, checksum INTEGER NOT NULL, data BLOB NOT NULL);
@@ -233,8 +233,11 @@ class BuildCache:
         row = self.db.execute("SELECT manifest FROM trees WHERE tree = ?", (tree,)).fetchone()
         if row is None:
             return None
+        data = row[0]
+        if not isinstance(data, bytes) or data[:4] != zlib.crc32(data[4:]).to_bytes(4, "big"):
+            return None
         try:
-            stamp, files = unpack_plain(zlib.decompress(row[0]))
+            stamp, files = unpack_plain(data[4:])
             if not isinstance(stamp, str) or not isinstance(files, dict):
                 return None
             if not all(type(entry) is tuple and len(entry) == 2 for entry in files.values()):
@@ -253,7 +256,10 @@ class BuildCache:
             if manifest is None:
                 self.db.execute("DELETE FROM trees WHERE tree = ?", (tree,))
                 return
-            data = zlib.compress(pack_plain((stamp, manifest)), 1)  # its order is the stamp's
+            # Not compressed: at 10,000 articles compressing and decompressing the two manifests of
+            # a build took 40 ms, a tenth of what the rest of a rebuild after one edit costs.
+            data = pack_plain((stamp, manifest))  # its order is the stamp's
+            data = zlib.crc32(data).to_bytes(4, "big") + data
             self.db.execute("INSERT OR REPLACE INTO trees VALUES (?, ?)", (tree, data))
 
 

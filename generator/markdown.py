@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import html
+import importlib
 import json
 import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 from xml.etree import ElementTree as etree
 
@@ -172,7 +172,12 @@ def _settings_digest() -> str:
 
 
 def _nh3_version() -> str:
-    # nh3 exposes no __version__; the distribution metadata has it.
+    # nh3 before 0.2.19 has no __version__; only then is the distribution metadata (slow to import) read.
+    found = getattr(nh3, "__version__", None)
+    if isinstance(found, str):
+        return found
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("nh3")
     except PackageNotFoundError:  # pragma: no cover - vendored or unusual installs
@@ -267,11 +272,12 @@ def _remove_backlink(p: etree.Element, link: etree.Element) -> None:
 def _markdown() -> markdown.Markdown:
     md: markdown.Markdown | None = getattr(_local, "md", None)
     if md is None:
-        md = markdown.Markdown(
-            extensions=list(_EXTENSIONS),
-            extension_configs={name: dict(config) for name, config in _EXTENSIONS.items()},
-            output_format="html",
-        )
+        # Extension objects rather than names: for a name, Python-Markdown first scans every installed
+        # distribution's entry points, which costs more than the rest of a one-article rebuild's start.
+        extensions = [
+            importlib.import_module(name).makeExtension(**config) for name, config in _EXTENSIONS.items()
+        ]
+        md = markdown.Markdown(extensions=extensions, output_format="html")
         md.treeprocessors.register(_UnreferencedFootnotes(md), "footnote-unreferenced", 14)
         _local.md = md
     return md

@@ -416,15 +416,18 @@ def _card_row(doc: SearchDoc) -> list[object]:
 
 
 def _index_data(docs: Sequence[SearchDoc], shards: list[list[str]], chunks: list[str]) -> dict[str, object]:
-    filters: dict[str, dict[tuple[str, str], array[int]]] = {"countries": {}, "topics": {}, "years": {}}
+    # One loop a kind, without a tuple made for each article: every build runs this for every article.
+    countries: dict[tuple[str, str], list[int]] = {}
+    topics: dict[tuple[str, str], list[int]] = {}
+    years: dict[tuple[str, str], list[int]] = {}
     for number, doc in enumerate(docs):
-        for kind, keys in (
-            ("countries", doc.countries),
-            ("topics", doc.topics),
-            ("years", [(doc.date[:4],) * 2]),
-        ):
-            for key in keys:
-                filters[kind].setdefault(key, array("I")).append(number)
+        for key in doc.countries:
+            countries.setdefault(key, []).append(number)
+        for key in doc.topics:
+            topics.setdefault(key, []).append(number)
+        year = doc.date[:4]
+        years.setdefault((year, year), []).append(number)
+    filters = {"countries": countries, "topics": topics, "years": years}
     by_name = {kind: sorted(found.items(), key=_by_name) for kind, found in filters.items()}
     by_name["years"].reverse()  # newest first
     return {
@@ -442,7 +445,7 @@ def _index_data(docs: Sequence[SearchDoc], shards: list[list[str]], chunks: list
     }
 
 
-def _by_name(item: tuple[tuple[str, str], array[int]]) -> tuple[str, str]:
+def _by_name(item: tuple[tuple[str, str], list[int]]) -> tuple[str, str]:
     return (fold(item[0][1]), item[0][0])
 
 

@@ -810,6 +810,11 @@ def _sql(site: Path, statement: str) -> None:
 
 CACHE_DAMAGE = [
     pytest.param("UPDATE trees SET manifest = x'00ff00'", id="manifest-garbage"),
+    # One byte of a stored manifest changed: its checksum no longer matches.
+    pytest.param(
+        "UPDATE trees SET manifest = CAST(substr(manifest, 1, 40) || x'00' || substr(manifest, 42) AS BLOB)",
+        id="manifest-byte-changed",
+    ),
     pytest.param("UPDATE sources SET entries = x'00ff00'", id="source-entries-garbage"),
     pytest.param("UPDATE sources SET checksum = checksum + 1", id="source-checksum-wrong"),
     pytest.param("UPDATE sources SET settings = 'other'", id="source-settings-other"),
@@ -882,7 +887,8 @@ def test_planted_build_state_runs_nothing(table: str, tmp_path: Path) -> None:
         if table == "state":
             changed = db.execute("UPDATE state SET data = ?, checksum = ?", (data, zlib.crc32(data)))
         else:
-            changed = db.execute("UPDATE trees SET manifest = ?", (zlib.compress(data),))
+            record = zlib.crc32(data).to_bytes(4, "big") + data  # as cache.put_manifest stores it
+            changed = db.execute("UPDATE trees SET manifest = ?", (record,))
         assert changed.rowcount > 0
     db.close()
     _edit_and_compare(site, out, tmp_path)
