@@ -2,7 +2,10 @@
 
 Workers are forked, so they start with the parent's state (settings, index,
 templates) without pickling it; only small work items and results travel.
-Results come back in input order, so output never depends on scheduling.
+Results come back in input order, so output never depends on scheduling. Only so many items are
+handed out ahead of the results taken: the parent writes what the workers make, and when it is the
+slower side (writing files costs system time too), results would otherwise pile up in its memory,
+rendered pages and all, by the thousand.
 Workers collect cyclic garbage even when the parent had paused that (build._no_collections).
 """
 
@@ -11,6 +14,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -19,6 +23,8 @@ R = TypeVar("R")
 
 # Below this many items a pool costs more than it saves.
 MIN_PARALLEL = 64
+# Chunks handed out to each worker ahead of the results taken: enough that no worker waits.
+CHUNKS_AHEAD = 4
 _STATE: dict[str, Any] = {}
 
 
@@ -41,5 +47,21 @@ def parallel_map(
         yield from map(func, items)
         return
     chunk = max(1, min(64, count // (jobs * 8)))
+    ahead = threading.Semaphore(chunk * jobs * CHUNKS_AHEAD)
+    stop = threading.Event()
+
+    def handed_out() -> Iterator[T]:
+        # Runs in the pool's task thread: it waits here until a result has been taken.
+        for item in items:
+            while not ahead.acquire(timeout=0.05):
+                if stop.is_set():
+                    return
+            yield item
+
     with multiprocessing.get_context("fork").Pool(jobs, initializer=gc.enable) as pool:
-        yield from pool.imap(func, items, chunksize=chunk)
+        try:
+            for result in pool.imap(func, handed_out(), chunksize=chunk):
+                ahead.release()
+                yield result
+        finally:
+            stop.set()  # a build stopped early: the pool's end waits for its task thread to end
