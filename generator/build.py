@@ -15,7 +15,7 @@ import shutil
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -55,7 +55,8 @@ from generator.records import diagnostic_from_record, diagnostic_record
 from generator.render import PageState, fingerprints, page_state, render_routes
 from generator.routes import Route, build_routes, patched_routes
 from generator.search import INDEX_FILE as SEARCH_INDEX
-from generator.search import SearchDoc, body_terms
+from generator.search import body_terms
+from generator.search_docs import ArticleDocs
 from generator.search_index import SearchState, Sources, build_search
 from generator.sitemap import robots_txt, sitemap_files
 from generator.sources import find_sources, rel
@@ -159,7 +160,7 @@ def _build(
         _write_assets(writer, config)
         _write_discovery(writer, ctx.links, routes)
         clock.lap("assets and sitemap")
-        search = _write_search(writer, ctx, cache, parsed.search)
+        search = _write_search(writer, ctx, cache)
         clock.lap("search index")
         _commit(writer, lambda: swapped(config))
         ctx.body.close()  # type: ignore[attr-defined]
@@ -487,9 +488,7 @@ def _write_discovery(writer: OutputWriter, links: Links, routes: tuple[Route, ..
     raise_if_errors(problems)
 
 
-def _write_search(
-    writer: OutputWriter, ctx: Context, cache: BuildCache, entries: Mapping[str, SearchDoc]
-) -> SearchState:
+def _write_search(writer: OutputWriter, ctx: Context, cache: BuildCache) -> SearchState:
     """The search index files: the previous build's patched where only some articles changed."""
     body: BodyReader = ctx.body  # type: ignore[assignment]
 
@@ -505,8 +504,7 @@ def _write_search(
         previous=SearchState.from_data(cache.get_value("search")),
         read=previous_file,
     )
-    docs = [entries[a.source_path] for a in ctx.index.articles]
-    files, state = build_search(docs, sources)
+    files, state = build_search(ArticleDocs(ctx.index.articles), sources)
     problems: list[Diagnostic] = []
     with _writing(problems):
         for path, data in files.items():

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 CACHE_DIR = ".dateline"
 CACHE_FILE = "cache.sqlite"
-SCHEMA = f"dateline-cache-10/{__version__}"  # bump when a record changes shape
+SCHEMA = f"dateline-cache-11/{__version__}"  # bump when a record changes shape
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, checksum INTEGER NOT NULL, data BLOB NOT NULL);

@@ -28,7 +28,7 @@ from generator.markdown import MARKDOWN_SETTINGS_VERSION, MarkdownTooDeep, rende
 from generator.memory import BuildMemory
 from generator.model import Article, RenderedBody, Source
 from generator.records import SourceEntry, Values
-from generator.search import TERMS_VERSION, SearchDoc, body_terms
+from generator.search import TERMS_VERSION, body_terms
 from generator.sources import read_source, rel
 from generator.workers import parallel_map, state
 
@@ -76,7 +76,6 @@ _RACY_NS = 100_000_000
 class Parsed:
     articles: tuple[Article, ...]  # drafts included; the orchestrator decides
     problems: tuple[Diagnostic, ...]
-    search: Mapping[str, SearchDoc]  # each article's search entry, by source path
     read: int  # files read and parsed in this build
     rendered: int  # bodies rendered in this build
 
@@ -165,8 +164,7 @@ def read_articles(
     if memory is not None:
         memory.entries.clear()  # only the settings of this build: keep memory to what is current
         memory.entries[(str(cache.path), settings)] = kept
-    search = {e.search.id: e.search for e in ordered if e.search is not None}
-    return Parsed(tuple(articles), tuple(problems), search, read=len(misses), rendered=rendered)
+    return Parsed(tuple(articles), tuple(problems), read=len(misses), rendered=rendered)
 
 
 def _cached(
@@ -202,8 +200,7 @@ def _parse_one(path: Path) -> tuple[str, SourceEntry, RenderedBody | None]:
     diagnostics = list(problems)
 
     def entry(article: Article | None) -> SourceEntry:
-        search = SearchDoc.from_article(article, "") if article is not None else None
-        return SourceEntry(size, mtime_ns, source.digest, article, tuple(diagnostics), search)
+        return SourceEntry(size, mtime_ns, source.digest, article, tuple(diagnostics))
 
     if matter is None:
         return name, entry(None), None

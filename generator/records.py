@@ -4,7 +4,7 @@ The articles of a whole archive are read back on every build, so their packing d
 a rebuild after one edit takes: some 50 ms for 10,000 articles packed with pickle, ten times that
 for JSON records turned back into dataclasses. Pickle alone would let a planted cache run code;
 here unpacking may build nothing but Dateline's own frozen values (an article, its countries,
-topics, tags and credits, its search entry, a diagnostic) and the datetime values inside them: any other class is
+topics, tags and credits, a diagnostic) and the datetime values inside them: any other class is
 refused, so the worst a crafted cache can do is describe a wrong article, as a crafted JSON
 record could.
 
@@ -29,21 +29,17 @@ from generator.config import SiteConfig
 from generator.countries import country_by_code
 from generator.errors import Diagnostic
 from generator.model import Article, Country, Credit, Tag, Topic
-from generator.search import SearchDoc
 
 
 @dataclass(frozen=True)
 class SourceEntry:
-    """What one content file gave: its article (None when it has errors), its problems, and the
-    article's search entry (kept with it: every build's search index lists every article, and
-    making 10,000 entries again costs more than reading them back)."""
+    """What one content file gave: its article (None when it has errors) and its problems."""
 
     size: int
     mtime_ns: int  # -1: the stat was taken while the file may still have been changing
     digest: str  # of the file's bytes
     article: Article | None
     diagnostics: tuple[Diagnostic, ...]
-    search: SearchDoc | None = None  # None when article is None
 
 
 class Damaged(Exception):
@@ -130,8 +126,6 @@ def unpack(data: bytes, values: Values) -> dict[str, SourceEntry]:
             and isinstance(entry.article, Article | None)
             and isinstance(entry.diagnostics, tuple)
             and all(isinstance(d, Diagnostic) for d in entry.diagnostics)
-            and (entry.article is None) == (entry.search is None)
-            and isinstance(entry.search, SearchDoc | None)
         ):
             raise Damaged("an entry of another shape")
     return entries
@@ -156,7 +150,6 @@ class _Packer(pickle.Pickler):
 _ALLOWED: dict[tuple[str, str], type] = {
     (__name__, "SourceEntry"): SourceEntry,
     ("generator.model", "Article"): Article,
-    ("generator.search", "SearchDoc"): SearchDoc,
     ("generator.errors", "Diagnostic"): Diagnostic,
     ("datetime", "datetime"): datetime.datetime,
     ("datetime", "timezone"): datetime.timezone,

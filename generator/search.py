@@ -97,8 +97,20 @@ class SearchDoc:
             text=text,
             digest=article.digest,
             body_key=article.body_digest,
-            timestamp=_seconds(d if article.has_time else datetime(d.year, d.month, d.day)),
+            timestamp=article_seconds(article),
         )
+
+
+def article_seconds(article: Article) -> float:
+    """An article's date in seconds since 1970: its time, or midnight UTC for a date alone."""
+    d = article.published
+    return _seconds(d) if article.has_time else _midnight(d.date())
+
+
+@functools.lru_cache(maxsize=8192)
+def _midnight(day: date) -> float:
+    # Every build sorts every article by this; an archive has a few thousand days.
+    return _seconds(datetime(day.year, day.month, day.day))
 
 
 def timestamp(iso: str) -> float:

@@ -36,7 +36,7 @@ import zlib
 from array import array
 from bisect import insort
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 
@@ -51,9 +51,9 @@ from generator.search import (
     SearchDoc,
     fold,
     terms,
-    timestamp,
 )
 from generator.search import body_terms as text_terms
+from generator.search_docs import Docs, docs_of
 
 TERM_SHARD_BYTES = 48_000  # a shard is cut at the first term past this size
 DOCS_PER_CHUNK = 25
@@ -139,12 +139,14 @@ class Sources:
 
 def search_files(docs: Iterable[SearchDoc]) -> dict[str, bytes]:
     """Every file of the index of ``docs``, which carry their body text."""
-    return build_search(list(docs), Sources(body=lambda doc: text_terms(doc.text)))[0]
+    return build_search(docs, Sources(body=lambda doc: text_terms(doc.text)))[0]
 
 
-def build_search(docs: Sequence[SearchDoc], sources: Sources) -> tuple[dict[str, bytes], SearchState]:
+def build_search(
+    entries: Docs | Iterable[SearchDoc], sources: Sources
+) -> tuple[dict[str, bytes], SearchState]:
     """Every file of the search index by output path, and the state for the next build."""
-    docs = sorted(docs, key=_newest_first)
+    docs = docs_of(entries)  # newest first
     kept: dict[str, _Shard] = {}
     patched = _patched(docs, sources, kept) if sources.previous is not None else None
     if patched is not None:
@@ -159,9 +161,7 @@ def build_search(docs: Sequence[SearchDoc], sources: Sources) -> tuple[dict[str,
     return dict(sorted(files.items())), state
 
 
-def _chunks(
-    docs: Sequence[SearchDoc], files: dict[str, bytes], sources: Sources, changed: list[int] | None
-) -> list[str]:
+def _chunks(docs: Docs, files: dict[str, bytes], sources: Sources, changed: list[int] | None) -> list[str]:
     """Write the result chunks; return their file names. After a patch (``changed`` says which
     article numbers changed), a chunk holding none of them is the previous build's file."""
     previous = sources.previous.chunks if sources.previous is not None and changed is not None else ()
@@ -182,9 +182,7 @@ def _chunks(
     return names
 
 
-def _made(
-    docs: Sequence[SearchDoc], body: Callable[[SearchDoc], str]
-) -> tuple[list[Row], Iterator[tuple[str, Entry]]]:
+def _made(docs: Docs, body: Callable[[SearchDoc], str]) -> tuple[list[Row], Iterator[tuple[str, Entry]]]:
     """The index from scratch: every article's terms, in article-number order."""
     lists: tuple[defaultdict[str, array[int]], ...] = tuple(
         defaultdict(partial(array, "I")) for _ in range(3)
@@ -216,19 +214,21 @@ def _drained(every: list[str], *lists: dict[str, array[int]]) -> Iterator[tuple[
 
 
 def _patched(
-    docs: Sequence[SearchDoc], sources: Sources, kept: dict[str, _Shard]
+    docs: Docs, sources: Sources, kept: dict[str, _Shard]
 ) -> tuple[list[Row], list[tuple[str, Entry]], list[int]] | None:
     """The previous index with the changed articles' terms swapped, and the numbers of those
     articles; or None where that cannot be done: articles added, removed or reordered, too many
     changes, or a previous file missing."""
     previous = sources.previous
     assert previous is not None
-    if len(docs) != len(previous.rows) or any(d.id != r[0] for d, r in zip(docs, previous.rows, strict=True)):
+    if len(docs) != len(previous.rows) or any(
+        i != r[0] for i, r in zip(docs.ids, previous.rows, strict=True)
+    ):
         return None
     changed = [
         n
-        for n, (d, r) in enumerate(zip(docs, previous.rows, strict=True))
-        if not d.digest or d.digest != r[1]
+        for n, (digest, r) in enumerate(zip(docs.digests, previous.rows, strict=True))
+        if not digest or digest != r[1]
     ]
     if len(changed) > PATCH_LIMIT:
         return None
@@ -322,10 +322,6 @@ def _row(doc: SearchDoc) -> Row:
     return (doc.id, doc.digest, doc.body_key, title, " ".join(sorted(terms(" \n".join(names)))))
 
 
-def _newest_first(doc: SearchDoc) -> tuple[float, str]:
-    return (-(doc.timestamp if doc.timestamp is not None else timestamp(doc.date)), doc.id)
-
-
 def _shorten(summary: str) -> str:
     if len(summary) <= SUMMARY_CHARS:
         return summary
@@ -415,19 +411,8 @@ def _card_row(doc: SearchDoc) -> list[object]:
     return [doc.title, path, doc.date[:10], doc.date_label, _shorten(doc.summary), countries, topics]
 
 
-def _index_data(docs: Sequence[SearchDoc], shards: list[list[str]], chunks: list[str]) -> dict[str, object]:
-    # One loop a kind, without a tuple made for each article: every build runs this for every article.
-    countries: dict[tuple[str, str], list[int]] = {}
-    topics: dict[tuple[str, str], list[int]] = {}
-    years: dict[tuple[str, str], list[int]] = {}
-    for number, doc in enumerate(docs):
-        for key in doc.countries:
-            countries.setdefault(key, []).append(number)
-        for key in doc.topics:
-            topics.setdefault(key, []).append(number)
-        year = doc.date[:4]
-        years.setdefault((year, year), []).append(number)
-    filters = {"countries": countries, "topics": topics, "years": years}
+def _index_data(docs: Docs, shards: list[list[str]], chunks: list[str]) -> dict[str, object]:
+    filters = docs.filters()
     by_name = {kind: sorted(found.items(), key=_by_name) for kind, found in filters.items()}
     by_name["years"].reverse()  # newest first
     return {

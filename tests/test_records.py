@@ -16,7 +16,6 @@ from generator.countries import country_by_code
 from generator.errors import Diagnostic
 from generator.model import Article, Credit, Tag
 from generator.records import Damaged, SourceEntry, Values, pack, unpack
-from generator.search import SearchDoc
 
 CONFIG = load_config(Path(__file__).resolve().parent.parent)  # the example site: its topics
 
@@ -54,7 +53,7 @@ def _article(slug: str, tag: str = "oil") -> Article:
 
 
 def _entry(size: int, mtime: int, digest: str, article: Article) -> SourceEntry:
-    return SourceEntry(size, mtime, digest, article, (), SearchDoc.from_article(article, ""))
+    return SourceEntry(size, mtime, digest, article, ())
 
 
 def test_round_trip_keeps_every_field(values: Values) -> None:
@@ -99,12 +98,8 @@ def test_a_class_outside_the_allowed_ones_is_refused(values: Values, tmp_path: P
         pytest.param(pickle.dumps({"content/x.md": (1, 2, "d", None, ())}), id="a-tuple"),
         pytest.param(pickle.dumps({3: SourceEntry(1, 2, "d", None, ())}), id="not-a-name"),
         pytest.param(
-            pickle.dumps({"content/2020/a.md": SourceEntry(1, 2, "d", _article("a"), ())}),
-            id="no-search-entry",
-        ),
-        pytest.param(
-            pickle.dumps({"content/2020/a.md": replace(_entry(1, 2, "d", _article("a")), search="a")}),
-            id="search-entry-of-another-type",
+            pickle.dumps({"content/2020/a.md": replace(_entry(1, 2, "d", _article("a")), digest=3)}),
+            id="digest-of-another-type",
         ),
         pytest.param(pickle.dumps(["content/x.md"]), id="not-a-mapping"),
     ],
