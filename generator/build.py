@@ -414,7 +414,6 @@ def _write_pages(
 ) -> tuple[int, PageState]:
     """Render the pages whose inputs changed and hand every page to the writer; returns pages rendered."""
     settings = _page_settings(ctx.config)
-    stale: list[Route] = []
     try:
         templates.digest("base.html")
         state = page_state(templates, ctx, routes, settings)
@@ -425,11 +424,8 @@ def _write_pages(
         raise BuildFailed([templates.diagnostic(exc, "")]) from None
     problems: list[Diagnostic] = []
     with _writing(problems):
-        for route in routes:
-            if writer.known(route.path, prints[route.path]):
-                writer.put(route.path, prints[route.path], None)
-            else:
-                stale.append(route)
+        by_path = {r.path: r for r in routes}
+        stale = [by_path[p] for p in writer.keep_known((r.path, prints[r.path]) for r in routes)]
         results = render_routes(templates, ctx, stale, jobs)
         if progress:
             results = _bar("Rendering", "page")(results, len(stale))

@@ -231,6 +231,25 @@ class OutputWriter:
         entry = self.front_manifest.get(rel) if self.front_manifest is not None else None
         return entry is not None and entry[0] == fingerprint
 
+    def keep_known(self, prints: Iterable[tuple[str, str]]) -> list[str]:
+        """Record, as put(rel, fingerprint, None) would, each file whose fingerprint the live folder's
+        file has already; return the paths of the others, in order. A rebuild after one edit hands
+        over 18,000 unchanged pages at 10,000 articles: one pass over them, not two calls a page."""
+        front = self.front_manifest or {}
+        claimed, desired, as_live = self._claimed, self.desired, self._as_live
+        others: list[str] = []
+        for rel, fingerprint in prints:
+            entry = front.get(rel)
+            if entry is None or entry[0] != fingerprint:
+                others.append(rel)
+                continue
+            _check_relative(rel)
+            if claimed.setdefault(rel.lower(), rel) != rel or rel in desired:
+                raise FileExistsError(f"{rel} would be written twice (also as {claimed[rel.lower()]})")
+            desired[rel] = entry
+            as_live.append(rel)
+        return others
+
     def put(self, rel: str, fingerprint: str, data: bytes | None) -> None:
         """Record one file of the new build; ``data`` None means "as in the live folder"."""
         _check_relative(rel)
