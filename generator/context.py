@@ -23,6 +23,7 @@ from generator.views import (
     CreditView,
     GroupView,
     Link,
+    PageLinks,
     PageView,
     PaginationView,
     SiteView,
@@ -136,13 +137,31 @@ def _pagination(ctx: Context, route: Route) -> PaginationView | None:
     if p is None or p.count < 2:
         return None
     link = _linker(ctx, route)
+    pages = PageLinks(p.paths, p.number, link)
     return PaginationView(
         number=p.number,
         count=p.count,
         previous_url=link(p.paths[p.number - 2]) if p.number > 1 else None,
         next_url=link(p.paths[p.number]) if p.number < p.count else None,
-        pages=tuple(Link(str(n), link(path), current=n == p.number) for n, path in enumerate(p.paths, 1)),
+        shown=tuple(None if n is None else pages[n - 1] for n in shown_pages(p.number, p.count)),
+        pages=pages,
     )
+
+
+def shown_pages(number: int, count: int) -> list[int | None]:
+    """The page numbers a page of a series links to: the first and the last, two either side of
+    ``number``, and None for each run of pages left out; a run of one page is shown instead."""
+    kept = {1, count, *range(max(1, number - 2), min(count, number + 2) + 1)}
+    if number - 2 == 3:
+        kept.add(2)
+    if number + 2 == count - 2:
+        kept.add(count - 1)
+    shown: list[int | None] = []
+    for n in sorted(kept):
+        if shown and n - 1 != shown[-1]:
+            shown.append(None)
+        shown.append(n)
+    return shown
 
 
 def _date_label(article: Article) -> str:
@@ -429,7 +448,13 @@ def page_inputs(ctx: Context, route: Route) -> tuple[object, ...]:
     index = ctx.index
     digest = index.cards
     shown = tuple(digest[a.source_path] for a in route.articles)
-    pages = (route.pagination.number, route.pagination.paths) if route.pagination else None
+    # The pages a page links to (shown_pages), not the whole series: the fingerprints of a series of
+    # n pages would otherwise cost the square of n. The first page's path is among them, and the
+    # others follow from it and the count.
+    p = route.pagination
+    pages = (
+        (p.number, p.count, tuple(p.paths[n - 1] for n in shown_pages(p.number, p.count) if n)) if p else None
+    )
     subject = route.subject.digest if isinstance(route.subject, Article) else _key(route.subject)
     common = (route.path, route.kind, subject, route.total, pages, shown)
     if route.kind == "feed":  # entries show whole articles, not just their cards

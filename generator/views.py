@@ -6,7 +6,9 @@ template never builds a link and both link modes come out right.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 from markupsafe import Markup
 
@@ -86,7 +88,11 @@ class PaginationView:
     count: int
     previous_url: str | None
     next_url: str | None
-    pages: tuple[Link, ...]  # every page of the series, the current one marked
+    # The links a page shows: the first and last page and two either side of this one (the current one
+    # marked), None where pages are left out. A series can have thousands of pages: each page showing
+    # them all would make the archive's pages grow with the square of its size.
+    shown: tuple[Link | None, ...]
+    pages: Sequence[Link]  # every page of the series, each link made when it is read
 
 
 @dataclass(frozen=True)
@@ -131,3 +137,24 @@ class PageView:
     chart_table: Markup = _EMPTY  # the chart's numbers as a table, for a <details>
     map: Markup = _EMPTY  # inline SVG world map (the countries index)
     search: SearchPage | None = None  # the search page's links (generator.search.SearchPage)
+
+
+class PageLinks(Sequence[Link]):
+    """Every page of a series as links, each made when it is read (a template that loops over them
+    all, on every page of a series of thousands, costs the square of its length)."""
+
+    def __init__(self, paths: tuple[str, ...], number: int, link: Callable[..., str]) -> None:
+        self._paths, self._number, self._link = paths, number, link
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    @overload
+    def __getitem__(self, i: int) -> Link: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Link]: ...
+    def __getitem__(self, i: int | slice) -> Link | list[Link]:
+        if isinstance(i, slice):
+            return [self[n] for n in range(*i.indices(len(self)))]
+        n = range(len(self._paths))[i]
+        return Link(str(n + 1), self._link(self._paths[n]), current=n + 1 == self._number)

@@ -13,7 +13,7 @@ from test_routes import CONFLICT, REFUGEES, SYRIA, TURKEY, index_of, make, of_ki
 
 from generator import views
 from generator.config import LinkMode, SiteConfig
-from generator.context import Context, direction, page_view, site_view
+from generator.context import Context, direction, page_view, shown_pages, site_view
 from generator.model import Article, RenderedBody
 from generator.routes import Route, build_routes
 from generator.urls import Links
@@ -254,7 +254,7 @@ def leaves(value: object, where: str) -> Iterator[tuple[str, object]]:
         yield where, value
         for f in dataclasses.fields(value):
             yield from leaves(getattr(value, f.name), f"{where}.{f.name}")
-    elif isinstance(value, tuple):
+    elif isinstance(value, tuple | views.PageLinks):
         for i, item in enumerate(value):
             yield from leaves(item, f"{where}[{i}]")
     else:
@@ -297,3 +297,45 @@ def test_markup_in_views_is_only_what_dateline_made_safe() -> None:
     assert not isinstance(page.article.summary, Markup)
     assert isinstance(page.article.body_html, Markup)
     assert "<script>x</script>" not in str(page.meta)
+
+
+def _shown_by_the_old_rule(number: int, count: int) -> list[int | None]:
+    """What the theme's pagination showed when it looped over every page of the series."""
+    shown: list[int | None] = []
+    for n in range(1, count + 1):
+        if (
+            n in (1, count)
+            or abs(n - number) <= 2
+            or (n == 2 and number == 5)
+            or (n == count - 1 and number == count - 4)
+        ):
+            shown.append(n)
+        elif n in (2, count - 1):
+            shown.append(None)
+    return shown
+
+
+@pytest.mark.parametrize("count", range(1, 16))
+def test_a_page_links_the_pages_near_it_and_the_ends_of_its_series(count: int) -> None:
+    for number in range(1, count + 1):
+        assert shown_pages(number, count) == _shown_by_the_old_rule(number, count)
+
+
+def test_a_long_series_shows_a_few_links_and_keeps_every_page() -> None:
+    ctx, routes = context("offline", *(make(f"a{i}", (2020, 1, 1 + i)) for i in range(25)), page_size=2)
+    pages = [page_view(ctx, r) for r in of_kind(routes, "country")]
+    p = pages[6].pagination
+    assert p is not None and (p.number, p.count) == (7, 13)
+    assert [link.label if link else None for link in p.shown] == [
+        "1",
+        None,
+        "5",
+        "6",
+        "7",
+        "8",
+        "9",
+        None,
+        "13",
+    ]
+    assert [link.label for link in p.pages] == [str(n) for n in range(1, 14)]
+    assert p.pages[6].current and p.shown[4] == p.pages[6]
