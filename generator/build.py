@@ -424,8 +424,7 @@ def _write_pages(
         raise BuildFailed([templates.diagnostic(exc, "")]) from None
     problems: list[Diagnostic] = []
     with _writing(problems):
-        by_path = {r.path: r for r in routes}
-        stale = [by_path[p] for p in writer.keep_known((r.path, prints[r.path]) for r in routes)]
+        stale = [routes[n] for n in writer.keep_known((r.path, prints[r.path]) for r in routes)]
         results = render_routes(templates, ctx, stale, jobs)
         if progress:
             results = _bar("Rendering", "page")(results, len(stale))

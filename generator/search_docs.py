@@ -58,17 +58,7 @@ class ListedDocs(Docs):
         return self._docs[n]
 
     def filters(self) -> Filters:
-        countries: dict[tuple[str, str], list[int]] = {}
-        topics: dict[tuple[str, str], list[int]] = {}
-        years: dict[tuple[str, str], list[int]] = {}
-        for number, doc in enumerate(self._docs):
-            for key in doc.countries:
-                countries.setdefault(key, []).append(number)
-            for key in doc.topics:
-                topics.setdefault(key, []).append(number)
-            year = doc.date[:4]
-            years.setdefault((year, year), []).append(number)
-        return {"countries": countries, "topics": topics, "years": years}
+        return _grouped((d.countries, d.topics, d.date[:4]) for d in self._docs)
 
 
 class ArticleDocs(Docs):
@@ -87,17 +77,29 @@ class ArticleDocs(Docs):
     def filters(self) -> Filters:
         # The keys SearchDoc.from_article would give: (slug, name), (slug, label), and the year of
         # the date as written (ISO 8601 pads it to four digits).
-        countries: dict[tuple[str, str], list[int]] = {}
-        topics: dict[tuple[str, str], list[int]] = {}
-        years: dict[tuple[str, str], list[int]] = {}
-        for number, article in enumerate(self._articles):
-            for c in article.countries:
-                countries.setdefault((c.slug, c.name), []).append(number)
-            for t in article.topics:
-                topics.setdefault((t.slug, t.label), []).append(number)
-            year = f"{article.published.year:04d}"
-            years.setdefault((year, year), []).append(number)
-        return {"countries": countries, "topics": topics, "years": years}
+        return _grouped(
+            (
+                [(c.slug, c.name) for c in a.countries],
+                [(t.slug, t.label) for t in a.topics],
+                f"{a.published.year:04d}",
+            )
+            for a in self._articles
+        )
+
+
+def _grouped(keys: Iterable[tuple[Iterable[tuple[str, str]], Iterable[tuple[str, str]], str]]) -> Filters:
+    """The article numbers of each country, topic and year, from each article's (countries, topics,
+    year) in article-number order."""
+    countries: dict[tuple[str, str], list[int]] = {}
+    topics: dict[tuple[str, str], list[int]] = {}
+    years: dict[tuple[str, str], list[int]] = {}
+    for number, (its_countries, its_topics, year) in enumerate(keys):
+        for key in its_countries:
+            countries.setdefault(key, []).append(number)
+        for key in its_topics:
+            topics.setdefault(key, []).append(number)
+        years.setdefault((year, year), []).append(number)
+    return {"countries": countries, "topics": topics, "years": years}
 
 
 def _newest_first(doc: SearchDoc) -> tuple[float, str]:

@@ -6,7 +6,7 @@ Results come back in input order, so output never depends on scheduling. Only so
 handed out ahead of the results taken: the parent writes what the workers make, and when it is the
 slower side (writing files costs system time too), results would otherwise pile up in its memory,
 rendered pages and all, by the thousand.
-Workers collect cyclic garbage even when the parent had paused that (build._no_collections).
+Workers collect cyclic garbage even when the parent had paused that (build._kept_to_the_end).
 """
 
 from __future__ import annotations
