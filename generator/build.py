@@ -143,7 +143,7 @@ def _build(
             articles = [a for a in parsed.articles if options.drafts or not a.draft]
             clock.lap("front matter and bodies")
             signature = relation_signature(articles)
-            index, index_problems, new_key = _index(config, cache, articles, signature, memory)
+            index, index_problems, index_key, stored = _index(config, cache, articles, signature, memory)
             problems += index_problems
         _stop_on_errors(problems, options.strict)
         clock.lap("index")
@@ -155,10 +155,12 @@ def _build(
             config.output_dir, cache, config.root, remembered=remembered, checked=check.result()
         )
         previous = _previous_state(cache, config.output_dir)
-        rendered, state = _write_pages(writer, templates, ctx, routes, jobs, options.progress, previous)
+        rendered, state = _write_pages(
+            writer, templates, ctx, (routes, index_key), jobs, options.progress, previous
+        )
         clock.lap("render and write pages")
         _write_assets(writer, config)
-        _write_discovery(writer, ctx.links, routes)
+        _write_discovery(writer, ctx.links, routes, _discovery_key(state, ctx))
         clock.lap("assets and sitemap")
         search = _write_search(writer, ctx, cache)
         clock.lap("search index")
@@ -180,10 +182,12 @@ def _build(
             timings=tuple(clock.laps),
         )
         _remember_build(cache, config, options, stamp, result)
-        if new_key is not None:  # an index of the same key is stored already: no need to write it again
-            cache.put_value("index", skeleton(index, index_problems, new_key))
+        if not stored:  # an index of the same key is stored already: no need to write it again
+            cache.put_value("index", skeleton(index, index_problems, index_key))
         if memory is not None:
-            memory.index = RememberedIndex(str(cache.path), config.topics, index, tuple(index_problems))
+            memory.index = RememberedIndex(
+                str(cache.path), config.topics, index, tuple(index_problems), index_key
+            )
         cache.put_value("page-state", {"tree": tree_key(config.output_dir), "state": state.to_data()})
         cache.put_value("search", search.to_data())
     return result
@@ -296,20 +300,20 @@ def _previous_state(cache: BuildCache, output_dir: Path) -> PageState | None:
 
 def _index(
     config: SiteConfig, cache: BuildCache, articles: list[Article], signature: str, memory: BuildMemory | None
-) -> tuple[SiteIndex, list[Diagnostic], str | None]:
-    """The index, and its key when the cache does not hold it yet (see index_store)."""
+) -> tuple[SiteIndex, list[Diagnostic], str, bool]:
+    """The index, its key (see index_store) and whether the cache holds an index of that key."""
     last = memory.index if memory is not None else None
     if last is not None and (last.cache, last.topics) == (str(cache.path), config.topics):
         patched = patched_index(last.index, articles, signature)
-        if patched is not None:  # in the cache already: an index of the same key finished a build
-            return patched, list(last.problems), None
+        if patched is not None:  # the same key: an index of the last build's key finished a build
+            return patched, list(last.problems), last.key, True
     key = index_key(articles, config.topics, signature)
     stored = cache.get_value("index")
     found = restored(stored, articles, key, signature)
     if found is not None:
-        return *found, None
+        return *found, key, True
     index, problems = build_index(articles, config.topics, known_relations(stored, signature), signature)
-    return index, problems, key
+    return index, problems, key, False
 
 
 def _templates(
@@ -407,16 +411,18 @@ def _write_pages(
     writer: OutputWriter,
     templates: TemplateSet,
     ctx: Context,
-    routes: tuple[Route, ...],
+    pages: tuple[tuple[Route, ...], str],
     jobs: int,
     progress: bool,
     previous: PageState | None,
 ) -> tuple[int, PageState]:
-    """Render the pages whose inputs changed and hand every page to the writer; returns pages rendered."""
+    """Render the pages whose inputs changed and hand every page to the writer; returns pages
+    rendered. ``pages`` are the routes, with the key of the index they were made from."""
+    routes, index_key = pages
     settings = _page_settings(ctx.config)
     try:
         templates.digest("base.html")
-        state = page_state(templates, ctx, routes, settings)
+        state = page_state(templates, ctx, routes, settings, index_key)
         if writer.front_manifest is None:
             previous = None
         prints = fingerprints(templates, ctx, routes, settings, (previous, state), writer.known_fingerprint)
@@ -463,11 +469,17 @@ def _commit(writer: OutputWriter, swapped: Callable[[], None]) -> None:
     raise_if_errors(problems)
 
 
-def _write_discovery(writer: OutputWriter, links: Links, routes: tuple[Route, ...]) -> None:
+def _discovery_key(state: PageState, ctx: Context) -> str:
+    """What the sitemap is made from: the pages there are (the structure, see render.structure_key,
+    which covers the settings) and the date each article last changed, in the index's order."""
+    days = [(a.updated or a.published).date().toordinal() for a in ctx.index.articles]
+    return digest_of(repr((state.structure, days)).encode())
+
+
+def _write_discovery(writer: OutputWriter, links: Links, routes: tuple[Route, ...], key: str) -> None:
     """sitemap.xml (with a sitemap index past 50,000 pages) and, at a domain root, robots.txt;
-    made again only when a page was added, removed or changed its date."""
-    pages = [(r.path, _last_change(r)) for r in routes if r.kind not in ("feed", "404")]
-    key = digest_of(repr((links.base_url, links.base_path, pages)).encode())
+    made again only when ``key`` changed: a page was added, removed or changed its date (or the
+    templates or settings changed)."""
     problems: list[Diagnostic] = []
     with _writing(problems):
         if writer.known(urls.sitemap(), key):
@@ -475,6 +487,7 @@ def _write_discovery(writer: OutputWriter, links: Links, routes: tuple[Route, ..
                 if fingerprint == key:
                     writer.put(path, key, None)
         else:
+            pages = [(r.path, _last_change(r)) for r in routes if r.kind not in ("feed", "404")]
             files = sitemap_files([(links.absolute(p), day) for p, day in pages], links.base_url)
             if links.base_path == "/":  # robots.txt is only read at the root of a host
                 files[urls.robots()] = robots_txt(links.absolute(urls.sitemap()))

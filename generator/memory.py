@@ -38,6 +38,7 @@ class RememberedIndex:
     topics: tuple[Topic, ...]  # the topics it was ordered by
     index: SiteIndex
     problems: tuple[Diagnostic, ...]
+    key: str  # its index_store.index_key
 
 
 @dataclass
