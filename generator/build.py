@@ -162,7 +162,7 @@ def _build(
         _write_assets(writer, config)
         _write_discovery(writer, ctx.links, routes, _discovery_key(state, ctx))
         clock.lap("assets and sitemap")
-        search = _write_search(writer, ctx, cache)
+        search = _write_search(writer, ctx, cache, index_key)
         clock.lap("search index")
         _commit(writer, lambda: swapped(config))
         ctx.body.close()  # type: ignore[attr-defined]
@@ -496,8 +496,10 @@ def _write_discovery(writer: OutputWriter, links: Links, routes: tuple[Route, ..
     raise_if_errors(problems)
 
 
-def _write_search(writer: OutputWriter, ctx: Context, cache: BuildCache) -> SearchState:
-    """The search index files: the previous build's patched where only some articles changed."""
+def _write_search(writer: OutputWriter, ctx: Context, cache: BuildCache, index_key: str) -> SearchState:
+    """The search index files: the previous build's patched where only some articles changed.
+    The order of the articles and the filters follow from the index (dates, paths, countries,
+    topics): for an index of the same key, they are the previous build's."""
     body: BodyReader = ctx.body  # type: ignore[assignment]
 
     def previous_file(path: str) -> bytes | None:
@@ -506,13 +508,16 @@ def _write_search(writer: OutputWriter, ctx: Context, cache: BuildCache) -> Sear
         except OSError:
             return None
 
+    previous = SearchState.from_data(cache.get_value("search"))
     sources = Sources(
         body=lambda doc: body.terms(doc.body_key) or body_terms(body.by_key(doc.body_key).text),
         old_body=body.terms,
-        previous=SearchState.from_data(cache.get_value("search")),
+        previous=previous,
         read=previous_file,
+        key=index_key,
     )
-    files, state = build_search(ArticleDocs(ctx.index.articles), sources)
+    order = [row[0] for row in previous.rows] if previous is not None and previous.key == index_key else []
+    files, state = build_search(ArticleDocs(ctx.index.articles, order), sources)
     problems: list[Diagnostic] = []
     with _writing(problems):
         for path, data in files.items():

@@ -8,6 +8,7 @@ the articles and makes an entry only when one is asked for: making or storing al
 cost a rebuild 0.1 s more, and at 100,000 articles they took 200 MB of memory.
 
     ArticleDocs(articles)   the entries of articles, made when asked for
+    ArticleDocs(articles, order)  the same, in an order known already
     ListedDocs(docs)        entries made already (the tests, search_index.search_files)
 """
 
@@ -62,8 +63,11 @@ class ListedDocs(Docs):
 
 
 class ArticleDocs(Docs):
-    def __init__(self, articles: Iterable[Article]) -> None:
-        self._articles = sorted(articles, key=lambda a: (-article_seconds(a), a.source_path))
+    def __init__(self, articles: Iterable[Article], order: Sequence[str] = ()) -> None:
+        """``order`` is the articles' source paths in the index's order when that is known already
+        (the last build's, for articles in the same places); without it they are sorted here, a
+        thirtieth of a second at 10,000 articles."""
+        self._articles = _in_order(list(articles), order)
         self.ids = [a.source_path for a in self._articles]
         self.digests = [a.digest for a in self._articles]
         self._made: dict[int, SearchDoc] = {}
@@ -85,6 +89,17 @@ class ArticleDocs(Docs):
             )
             for a in self._articles
         )
+
+
+def _in_order(articles: list[Article], order: Sequence[str]) -> list[Article]:
+    if order and len(order) == len(articles):
+        by_path = {a.source_path: a for a in articles}
+        if len(by_path) == len(order):
+            try:
+                return [by_path[path] for path in order]
+            except KeyError:
+                pass  # other articles: sort them
+    return sorted(articles, key=lambda a: (-article_seconds(a), a.source_path))
 
 
 def _grouped(keys: Iterable[tuple[Iterable[tuple[str, str]], Iterable[tuple[str, str]], str]]) -> Filters:

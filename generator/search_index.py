@@ -59,7 +59,7 @@ TERM_SHARD_BYTES = 48_000  # a shard is cut at the first term past this size
 DOCS_PER_CHUNK = 25
 SUMMARY_CHARS = 240  # a result shows at most this much of the summary
 FORMAT = 2  # of search/index.js, which the page's script checks
-STATE_FORMAT = 3  # of SearchState's data in the build cache
+STATE_FORMAT = 4  # of SearchState's data in the build cache
 PATCH_LIMIT = 500  # past this many changed articles, making the index anew is as quick
 _CUT_MASK = 255  # a term whose CRC-32 has these bits clear may start a shard
 # 32 digits end a number, 32 more continue it; all are safe in a JSON string.
@@ -69,6 +69,8 @@ _TERMS_CALL = "__datelineSearch.terms("
 
 Entry = list[str]  # [body, title, meta] encoded article lists, trailing empty ones dropped
 Row = tuple[str, str, str, str, str]  # (id, digest, body key, title terms, meta terms)
+# Each kind of filter (countries, topics, years) with its choices: (slug, label, articles, how many)
+FilterChoices = tuple[tuple[str, tuple[tuple[str, str, str, int], ...]], ...]
 
 
 class _Encoded(dict[int, str]):
@@ -101,14 +103,23 @@ class _Shard:
 class SearchState:
     """What a build leaves for the next one to patch its index: every article's terms besides its
     body's (those are cached with the body), in article-number order, the term shards and the
-    result chunks."""
+    result chunks; and the filters of index.js, with the key they were made for (see Sources.key)."""
 
     rows: tuple[Row, ...]
     shards: tuple[tuple[str, str], ...]  # (first term, file name)
     chunks: tuple[str, ...] = ()  # file names, in order
+    key: str = ""
+    filters: FilterChoices = ()  # as in index.js
 
     def to_data(self) -> dict[str, object]:
-        return {"format": STATE_FORMAT, "rows": self.rows, "shards": self.shards, "chunks": self.chunks}
+        return {
+            "format": STATE_FORMAT,
+            "rows": self.rows,
+            "shards": self.shards,
+            "chunks": self.chunks,
+            "key": self.key,
+            "filters": self.filters,
+        }
 
     @classmethod
     def from_data(cls, data: object) -> SearchState | None:
@@ -116,7 +127,10 @@ class SearchState:
         if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
             return None
         rows, shards, chunks = data.get("rows"), data.get("shards"), data.get("chunks")
+        key, filters = data.get("key"), data.get("filters")
         if not isinstance(rows, tuple) or not isinstance(shards, tuple) or not isinstance(chunks, tuple):
+            return None
+        if not isinstance(key, str) or not _filters_shaped(filters):
             return None
         if not all(type(r) is tuple and len(r) == 5 for r in rows):
             return None
@@ -124,7 +138,18 @@ class SearchState:
             return None
         if not all(type(c) is str for c in chunks):
             return None
-        return cls(rows, shards, chunks)
+        return cls(rows, shards, chunks, key, filters)
+
+
+def _filters_shaped(filters: object) -> bool:
+    return isinstance(filters, tuple) and all(
+        type(f) is tuple
+        and len(f) == 2
+        and type(f[0]) is str
+        and type(f[1]) is tuple
+        and all(type(c) is tuple and len(c) == 4 for c in f[1])
+        for f in filters
+    )
 
 
 @dataclass(frozen=True)
@@ -135,6 +160,9 @@ class Sources:
     old_body: Callable[[str], str | None] = lambda key: None  # body terms by body key, if still cached
     previous: SearchState | None = None
     read: Callable[[str], bytes | None] = lambda path: None  # a file of the previous build
+    # A key of what decides the articles' order and their countries, topics and years (the build
+    # gives the index's key); when the previous state's is the same, so are its filters. "" for none.
+    key: str = ""
 
 
 def search_files(docs: Iterable[SearchDoc]) -> dict[str, bytes]:
@@ -156,8 +184,13 @@ def build_search(
     files: dict[str, bytes] = {}
     shards = _term_shards(entries, files, kept)
     chunks = _chunks(docs, files, sources, changed)
-    files[INDEX_FILE] = _script("index", _index_data(docs, shards, chunks))
-    state = SearchState(tuple(rows), tuple((s[0], s[1]) for s in shards), tuple(chunks))
+    previous = sources.previous
+    if sources.key and previous is not None and previous.key == sources.key and previous.filters:
+        filters = previous.filters
+    else:
+        filters = _filters(docs)
+    files[INDEX_FILE] = _script("index", _index_data(docs, shards, chunks, filters))
+    state = SearchState(tuple(rows), tuple((s[0], s[1]) for s in shards), tuple(chunks), sources.key, filters)
     return dict(sorted(files.items())), state
 
 
@@ -411,21 +444,29 @@ def _card_row(doc: SearchDoc) -> list[object]:
     return [doc.title, path, doc.date[:10], doc.date_label, _shorten(doc.summary), countries, topics]
 
 
-def _index_data(docs: Docs, shards: list[list[str]], chunks: list[str]) -> dict[str, object]:
-    filters = docs.filters()
-    by_name = {kind: sorted(found.items(), key=_by_name) for kind, found in filters.items()}
+def _filters(docs: Docs) -> FilterChoices:
+    """Each kind of filter's choices by label: (slug, label, article numbers encoded, how many)."""
+    by_name = {kind: sorted(found.items(), key=_by_name) for kind, found in docs.filters().items()}
     by_name["years"].reverse()  # newest first
+    return tuple(
+        (kind, tuple((s, label, _encode(d, 0), len(d)) for (s, label), d in found))
+        for kind, found in by_name.items()
+    )
+
+
+def _index_data(
+    docs: Docs,
+    shards: list[list[str]],
+    chunks: list[str],
+    filters: FilterChoices,
+) -> dict[str, object]:
     return {
         "format": FORMAT,
         "count": len(docs),
         "chunk": DOCS_PER_CHUNK,
         "terms": shards,
         "docs": chunks,
-        # [slug, label, articles, how many] by label: a filter's choices
-        **{
-            kind: [[s, label, _encode(d, 0), len(d)] for (s, label), d in found]
-            for kind, found in by_name.items()
-        },
+        **{kind: [list(choice) for choice in choices] for kind, choices in filters},
         "text": {"stopwords": list(STOPWORDS), "folds": FOLDS, "strip": STRIP_MARKS, "maxTerm": MAX_TERM},
     }
 

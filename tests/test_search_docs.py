@@ -61,3 +61,43 @@ def test_a_patch_after_one_edit_makes_the_entries_of_one_result_file() -> None:
     whole = [SearchDoc.from_article(a, "") for a in edited]
     assert patched == build_search(whole, _sources())[0]
     assert 1 <= len(docs._made) <= 25  # the edited article's result file, not the archive
+
+
+def test_an_order_known_already_gives_the_sorted_entries() -> None:
+    articles = _archive(8)
+    sorted_docs = ArticleDocs(articles)
+    shuffled = random.Random(8).sample(articles, len(articles))
+    assert list(ArticleDocs(shuffled, sorted_docs.ids)) == list(sorted_docs)
+    # An order naming other articles, or not all of them, is not used: they are sorted.
+    stale = [*sorted_docs.ids[:-1], "content/gone.md"]
+    assert list(ArticleDocs(shuffled, stale)) == list(sorted_docs)
+    assert list(ArticleDocs(shuffled, sorted_docs.ids[:-1])) == list(sorted_docs)
+
+
+class _CountedDocs(ArticleDocs):
+    asked = 0
+
+    def filters(self):  # type: ignore[no-untyped-def]
+        _CountedDocs.asked += 1
+        return super().filters()
+
+
+@pytest.mark.parametrize("same_key", [True, False])
+def test_filters_of_an_index_of_the_same_key_are_the_previous_builds(same_key: bool) -> None:
+    articles = _archive(9, n=200)
+    files, state = build_search(ArticleDocs(articles), replace(_sources(), key="index-1"))
+    edited = list(articles)
+    edited[40] = replace(articles[40], title="Edited", digest="edited")
+    bodies = {a.body_digest: _sources().body(SearchDoc.from_article(a, "")) for a in articles}
+    sources = replace(
+        _sources(),
+        old_body=bodies.get,
+        previous=state,
+        read=files.get,
+        key="index-1" if same_key else "index-2",
+    )
+    _CountedDocs.asked = 0
+    patched, new_state = build_search(_CountedDocs(edited), sources)
+    assert patched == build_search(ArticleDocs(edited), _sources())[0]
+    assert _CountedDocs.asked == (0 if same_key else 1)
+    assert new_state.filters == state.filters and new_state.key == sources.key
