@@ -1,0 +1,68 @@
+"""Inline patterns left out of a body that lacks their characters change nothing in its HTML."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
+
+import generator.markdown as gm
+from generator.markdown import MarkdownTooDeep, render_markdown
+from generator.model import RenderedBody
+
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "dateline-hypothesis")
+
+# Pieces of inline and block syntax, and characters that block processing rewrites (tabs, CR).
+_BITS = [
+    "*", "**", "***", "_", "__", "`", "``", "```\n", "\\", "\\*", "\\[", "[", "]", "(", ")", "!", "^",
+    "[a](b)", "[a](<b c>)", "![i](x.png)", "[a][r]", "[r]", "[r][]", "\n[r]: http://x.y/ \"T\"\n", "[^1]",
+    "\n[^1]: note\n", "<http://a.b/c>", "<a@b.c>", "<b>", "</b>", "<span>x</span>", "<!-- c -->",
+    "&amp;", "&copy;", "&#169;", "&", "&x", "<", ">", "  \n", "\t", "\r", "\r\n", "\n", "\n\n", "# ",
+    "> ", "- ", "1. ", "    ", "| a | b |\n|---|---|\n| 1 | 2 |\n", "~~", "word", " ", "é", ":",
+]  # fmt: skip
+
+
+def _bodies() -> st.SearchStrategy[str]:
+    return st.lists(st.sampled_from(_BITS) | st.text(alphabet="ab *_[]<&`\\\n", max_size=6), max_size=40).map(
+        "".join
+    )
+
+
+def _every_pattern(self: Any, body: str) -> list[Any]:
+    return [pattern for _, pattern in self.named]
+
+
+def _render(body: str) -> RenderedBody | str:
+    try:
+        return render_markdown(body)
+    except MarkdownTooDeep:
+        return "too deep"
+
+
+@settings(max_examples=400, deadline=None, database=None, print_blob=True)
+@given(body=_bodies())
+def test_the_patterns_a_body_needs_render_it_as_all_of_them_do(body: str) -> None:
+    chosen = _render(body)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gm._InlinePatterns, "for_body", _every_pattern)
+        every = _render(body)
+    assert chosen == every
+
+
+def test_a_body_of_plain_prose_is_tried_with_few_patterns() -> None:
+    render_markdown("warm up")
+    patterns = gm._local.patterns
+    plain = patterns.for_body("Ministers met in Geneva on Tuesday.\n\nTalks go on.")
+    rich = patterns.for_body("*a* `b` \\c [d](e) <f> &amp; _g_")
+    assert len(plain) < len(rich) == len(patterns.named)
+    assert len(plain) <= 3  # the line break, and what the library adds that Dateline does not know
+
+
+def test_a_pattern_of_another_name_is_always_tried() -> None:
+    assert gm._needs("strikethrough", object()) is None
+    assert gm._applies(None, "")
