@@ -1,4 +1,5 @@
-"""Inline patterns left out of a body that lacks their characters change nothing in its HTML."""
+"""Inline patterns and preprocessors left out for a body that lacks their characters change nothing
+in its HTML."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "dateline-hypothesis")
 
 # Pieces of inline and block syntax, and characters that block processing rewrites (tabs, CR).
 _BITS = [
-    "*", "**", "***", "_", "__", "`", "``", "```\n", "\\", "\\*", "\\[", "[", "]", "(", ")", "!", "^",
+    "*", "**", "***", "_", "__", "`", "``", "```\n", "\n```\ncode\n```\n", "\n~~~ python\nx = 1\n~~~\n", "\\", "\\*", "\\[", "[", "]", "(", ")", "!", "^",
     "[a](b)", "[a](<b c>)", "![i](x.png)", "[a][r]", "[r]", "[r][]", "\n[r]: http://x.y/ \"T\"\n", "[^1]",
     "\n[^1]: note\n", "<http://a.b/c>", "<a@b.c>", "<b>", "</b>", "<span>x</span>", "<!-- c -->",
     "&amp;", "&copy;", "&#169;", "&", "&x", "<", ">", "  \n", "\t", "\r", "\r\n", "\n", "\n\n", "# ",
@@ -37,6 +38,10 @@ def _every_pattern(self: Any, body: str) -> list[Any]:
     return [pattern for _, pattern in self.named]
 
 
+def _always(self: Any, lines: list[str]) -> list[str]:
+    return self.inner.run(lines)  # type: ignore[no-any-return]
+
+
 def _render(body: str) -> RenderedBody | str:
     try:
         return render_markdown(body)
@@ -46,12 +51,24 @@ def _render(body: str) -> RenderedBody | str:
 
 @settings(max_examples=400, deadline=None, database=None, print_blob=True)
 @given(body=_bodies())
-def test_the_patterns_a_body_needs_render_it_as_all_of_them_do(body: str) -> None:
+def test_a_body_renders_as_with_every_pattern_and_preprocessor(body: str) -> None:
     chosen = _render(body)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(gm._InlinePatterns, "for_body", _every_pattern)
+        patch.setattr(gm._OnlyWith, "run", _always)
         every = _render(body)
     assert chosen == every
+
+
+def test_preprocessors_are_left_out_only_without_their_marks() -> None:
+    render_markdown("warm up")
+    fences = gm._local.md.preprocessors["fenced_code_block"]
+    assert isinstance(fences, gm._OnlyWith)
+    assert fences.run(["Plain text, ~~ and `` too."]) == ["Plain text, ~~ and `` too."]
+    try:
+        assert fences.run(["```", "code", "```"]) != ["```", "code", "```"]  # stashed
+    finally:
+        gm._local.md.reset()  # the stash, for the next body
 
 
 def test_a_body_of_plain_prose_is_tried_with_few_patterns() -> None:
