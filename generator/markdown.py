@@ -310,24 +310,24 @@ class _OnlyWith(Preprocessor):
         return lines
 
 
-# The characters without which an inline pattern of Python-Markdown cannot match, by its name: each
-# of its regular expressions begins with one of them (a link with "[", raw HTML with "<"). The
-# emphasis pattern (a DelimiterProcessor) says its own, in ``tokens``. A pattern not named here
-# is always applied.
-_INLINE_NEEDS: Mapping[str, str] = {
-    "backtick": "`",
-    "escape": "\\",
-    "reference": "[",
-    "link": "[",
-    "image_link": "[",
-    "image_reference": "[",
-    "short_reference": "[",
-    "short_image_ref": "[",
-    "footnote": "[",
-    "autolink": "<",
-    "automail": "<",
-    "html": "<",
-    "entity": "&",
+# What an inline pattern of Python-Markdown cannot match without, by its name: each of its regular
+# expressions begins with one of these strings (a link with "[", an image with "![", raw HTML with
+# "<"), and matches only where all the characters of one of them are. The emphasis pattern (a
+# DelimiterProcessor) says its own, in ``tokens``. A pattern not named here is always applied.
+_INLINE_NEEDS: Mapping[str, tuple[str, ...]] = {
+    "backtick": ("`",),
+    "escape": ("\\",),
+    "reference": ("[",),
+    "link": ("[",),
+    "image_link": ("![",),
+    "image_reference": ("![",),
+    "short_reference": ("[",),
+    "short_image_ref": ("![",),
+    "footnote": ("[^",),
+    "autolink": ("<",),
+    "automail": ("<",),
+    "html": ("<",),
+    "entity": ("&",),
 }
 
 
@@ -351,7 +351,7 @@ class _InlinePatterns:
     def __init__(self, md: markdown.Markdown) -> None:
         self.named = [(item.name, md.inlinePatterns[item.name]) for item in md.inlinePatterns._priority]
         self.needs = {name: _needs(name, pattern) for name, pattern in self.named}
-        self.marks = "".join(sorted({c for chars in self.needs.values() if chars for c in chars}))
+        self.marks = "".join(sorted({c for needs in self.needs.values() for s in needs or () for c in s}))
         self.lists: dict[str, list[Any]] = {}
 
     def for_body(self, body: str) -> list[Any]:
@@ -362,14 +362,15 @@ class _InlinePatterns:
         return found
 
 
-def _applies(needs: str | None, present: str) -> bool:
-    return needs is None or any(c in present for c in needs)
+def _applies(needs: tuple[str, ...] | None, present: str) -> bool:
+    """Whether ``present`` holds every character of one of ``needs``; None needs nothing."""
+    return needs is None or any(all(c in present for c in chars) for chars in needs)
 
 
-def _needs(name: str, pattern: object) -> str | None:
+def _needs(name: str, pattern: object) -> tuple[str, ...] | None:
     tokens = getattr(pattern, "tokens", None)  # a DelimiterProcessor: "*" and "_"
     if isinstance(tokens, list) and tokens and all(isinstance(t, str) and t for t in tokens):
-        return "".join(t[0] for t in tokens)
+        return tuple(t[0] for t in tokens)
     return _INLINE_NEEDS.get(name)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
@@ -49,8 +49,25 @@ def _render(body: str) -> RenderedBody | str:
         return "too deep"
 
 
+# One body for each pattern and preprocessor that may be left out, used as it should be.
+_EACH = [
+    "A note[^1].\n\n[^1]: The note.\n",
+    "An ![image](x.png), ![another][r] and ![r].\n\n[r]: y.png\n",
+    "A [link](https://x.y/), a [reference][r] and a [short one][r] or [r].\n\n[r]: https://r.s/\n",
+    "<https://x.y/> and <a@b.c>, <b>raw</b> &amp; &#169; \\* `code` *em* __strong__",
+    "```python\nx = 1\n```\n\n~~~\ny\n~~~\n",
+    "<div>\nA block of HTML.\n</div>\n",
+]
+
+
 @settings(max_examples=400, deadline=None, database=None, print_blob=True)
 @given(body=_bodies())
+@example(body=_EACH[0])
+@example(body=_EACH[1])
+@example(body=_EACH[2])
+@example(body=_EACH[3])
+@example(body=_EACH[4])
+@example(body=_EACH[5])
 def test_a_body_renders_as_with_every_pattern_and_preprocessor(body: str) -> None:
     chosen = _render(body)
     with pytest.MonkeyPatch.context() as patch:
@@ -75,7 +92,7 @@ def test_a_body_of_plain_prose_is_tried_with_few_patterns() -> None:
     render_markdown("warm up")
     patterns = gm._local.patterns
     plain = patterns.for_body("Ministers met in Geneva on Tuesday.\n\nTalks go on.")
-    rich = patterns.for_body("*a* `b` \\c [d](e) <f> &amp; _g_")
+    rich = patterns.for_body("*a* `b` \\c [d](e) ![i](j) [^1] <f> &amp; _g_")
     assert len(plain) < len(rich) == len(patterns.named)
     assert len(plain) <= 3  # the line break, and what the library adds that Dateline does not know
 
@@ -83,3 +100,4 @@ def test_a_body_of_plain_prose_is_tried_with_few_patterns() -> None:
 def test_a_pattern_of_another_name_is_always_tried() -> None:
     assert gm._needs("strikethrough", object()) is None
     assert gm._applies(None, "")
+    assert gm._applies(("![",), "![") and not gm._applies(("![",), "[")
