@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from generator import __version__
-from generator.cache import BodyReader, BuildCache, source_bucket
+from generator.cache import BodyReader, BuildCache, PackedBody, pack_body, source_bucket
 from generator.config import SiteConfig
 from generator.errors import Diagnostic
 from generator.frontmatter import FrontMatter, parse_front_matter
@@ -132,7 +132,7 @@ def read_articles(
         "bodies": bodies,
         "bodies_reader": BodyReader(cache.path),
     }
-    batch: list[tuple[str, RenderedBody]] = []
+    batch: list[PackedBody] = []
     rendered = 0
     unreadable: set[str] = set()
     now_ns = time.time_ns()
@@ -148,7 +148,7 @@ def read_articles(
         if entry.size < 0:
             unreadable.add(name)
         if body is not None and entry.article is not None:
-            batch.append((entry.article.body_digest, body))
+            batch.append(body)
             rendered += 1
         if len(batch) >= 256:  # bodies go to disk as they come, to keep memory bounded
             cache.put_bodies(batch)
@@ -183,7 +183,7 @@ def _cached(
     return entry if entry.article is None or entry.article.body_digest in bodies else None
 
 
-def _parse_one(path: Path) -> tuple[str, SourceEntry, RenderedBody | None]:
+def _parse_one(path: Path) -> tuple[str, SourceEntry, PackedBody | None]:
     """Read, validate and render one file (in a worker process). An entry of size -1 is for a file
     that could not be read: nothing of it is remembered."""
     config: SiteConfig = state("config")
@@ -231,7 +231,7 @@ def _parse_one(path: Path) -> tuple[str, SourceEntry, RenderedBody | None]:
         card_digest=_hash(repr(article.card_fields())),
         relation_digest=relation_key(article),
     )
-    return name, entry(article), None if stored else body
+    return name, entry(article), None if stored else pack_body(key, body)
 
 
 def _hash(text: str) -> str:
