@@ -20,7 +20,7 @@ import importlib
 import json
 import re
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 from xml.etree import ElementTree as etree
@@ -284,7 +284,8 @@ def _markdown() -> markdown.Markdown:
             priority = next(item.priority for item in md.preprocessors._priority if item.name == name)
             md.preprocessors.register(_OnlyWith(md, md.preprocessors[name], marks), name, priority)
         _local.md = md
-        _local.patterns = _InlinePatterns(md)
+        _local.inline = _Selection(md.inlinePatterns, _inline_needs)
+        _local.blocks = _Selection(md.parser.blockprocessors, _block_needs)
     return md
 
 
@@ -331,26 +332,40 @@ _INLINE_NEEDS: Mapping[str, tuple[str, ...]] = {
 }
 
 
-class _InlinePatterns:
-    """The inline patterns worth trying on one body: those whose characters it has.
+# What a block processor cannot act without, as _INLINE_NEEDS: a heading by "#", a quote by ">", a
+# table by "|", a link or footnote definition by "[", ":" (and "^"). The others test every block.
+_BLOCK_NEEDS: Mapping[str, tuple[str, ...]] = {
+    "hashheader": ("#",),
+    "quote": (">",),
+    "reference": ("[:",),
+    "footnote": ("[^:",),
+    "table": ("|",),
+}
+
+
+class _Selection:
+    """The inline patterns or block processors worth trying on one body: those whose characters
+    it has.
 
     Python-Markdown tries each of its fifteen inline patterns on every run of text, with a regular
     expression search and some Python around it, which is some three quarters of the time it takes
-    to convert a news article. Most articles have no backtick, backslash, "<" or "&", and many no
-    link or emphasis, so those patterns cannot match anywhere in them; left out, they leave the
-    output byte for byte the same (tests/test_markdown.py checks it on fuzzed bodies), and a body
-    converts in a fifth less time. The block stage only removes or stashes characters (raw HTML
-    and code become placeholders of letters and digits), so a character absent from the body is
-    absent from every run of text made of it.
+    to convert a news article; its block processors test every block likewise. Most articles have
+    no backtick, backslash, "<", "&", "#", ">" or "|", and many no link or emphasis, so what needs
+    those cannot match anywhere in them; left out, the output is byte for byte the same
+    (tests/test_markdown_patterns.py checks it on fuzzed bodies), and a body converts in a third
+    less time. Python-Markdown only removes characters or puts placeholders of letters and digits
+    in their place (raw HTML, code, markers of lists and quotes), so a character absent from the
+    body is absent from every block and run of text made of it.
 
     The lists are plain lists rather than Python-Markdown's registry, which sorts and looks up by
-    name on each of the thousands of reads of a conversion: the inline processor only asks for
-    their length and for a pattern by position.
+    name on each of the thousands of reads of a conversion: the parser and the inline processor
+    only iterate them, or ask for their length and for an item by position.
     """
 
-    def __init__(self, md: markdown.Markdown) -> None:
-        self.named = [(item.name, md.inlinePatterns[item.name]) for item in md.inlinePatterns._priority]
-        self.needs = {name: _needs(name, pattern) for name, pattern in self.named}
+    def __init__(self, registry: Any, needs: Callable[[str, object], tuple[str, ...] | None]) -> None:
+        items = list(registry)  # in the order Python-Markdown runs them (this sorts the registry)
+        self.named = [(entry.name, item) for entry, item in zip(registry._priority, items, strict=True)]
+        self.needs = {name: needs(name, item) for name, item in self.named}
         self.marks = "".join(sorted({c for needs in self.needs.values() for s in needs or () for c in s}))
         self.lists: dict[str, list[Any]] = {}
 
@@ -367,11 +382,15 @@ def _applies(needs: tuple[str, ...] | None, present: str) -> bool:
     return needs is None or any(all(c in present for c in chars) for chars in needs)
 
 
-def _needs(name: str, pattern: object) -> tuple[str, ...] | None:
+def _inline_needs(name: str, pattern: object) -> tuple[str, ...] | None:
     tokens = getattr(pattern, "tokens", None)  # a DelimiterProcessor: "*" and "_"
     if isinstance(tokens, list) and tokens and all(isinstance(t, str) and t for t in tokens):
         return tuple(t[0] for t in tokens)
     return _INLINE_NEEDS.get(name)
+
+
+def _block_needs(name: str, processor: object) -> tuple[str, ...] | None:
+    return _BLOCK_NEEDS.get(name)
 
 
 def _plain_text(fragment: str) -> str:
@@ -404,7 +423,8 @@ def _flatten_toc(tokens: Iterable[Mapping[str, Any]]) -> Iterator[tuple[int, str
 def render_markdown(body: str) -> RenderedBody:
     """Render an article body to sanitized HTML plus its plain-text views and table of contents."""
     md = _markdown()
-    md.treeprocessors["inline"].inlinePatterns = _local.patterns.for_body(body)  # type: ignore[attr-defined]
+    md.treeprocessors["inline"].inlinePatterns = _local.inline.for_body(body)  # type: ignore[attr-defined]
+    md.parser.blockprocessors = _local.blocks.for_body(body)  # type: ignore[attr-defined]
     try:
         rendered = md.convert(body)
         toc = tuple(_flatten_toc(getattr(md, "toc_tokens", ())))

@@ -1,5 +1,5 @@
-"""Inline patterns and preprocessors left out for a body that lacks their characters change nothing
-in its HTML."""
+"""Inline patterns, block processors and preprocessors left out for a body that lacks their
+characters change nothing in its HTML."""
 
 from __future__ import annotations
 
@@ -57,6 +57,7 @@ _EACH = [
     "<https://x.y/> and <a@b.c>, <b>raw</b> &amp; &#169; \\* `code` *em* __strong__",
     "```python\nx = 1\n```\n\n~~~\ny\n~~~\n",
     "<div>\nA block of HTML.\n</div>\n",
+    "# Heading\n\n> A quote\n> > nested\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nSetext\n---\n",
 ]
 
 
@@ -68,10 +69,11 @@ _EACH = [
 @example(body=_EACH[3])
 @example(body=_EACH[4])
 @example(body=_EACH[5])
+@example(body=_EACH[6])
 def test_a_body_renders_as_with_every_pattern_and_preprocessor(body: str) -> None:
     chosen = _render(body)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(gm._InlinePatterns, "for_body", _every_pattern)
+        patch.setattr(gm._Selection, "for_body", _every_pattern)
         patch.setattr(gm._OnlyWith, "run", _always)
         every = _render(body)
     assert chosen == every
@@ -90,14 +92,21 @@ def test_preprocessors_are_left_out_only_without_their_marks() -> None:
 
 def test_a_body_of_plain_prose_is_tried_with_few_patterns() -> None:
     render_markdown("warm up")
-    patterns = gm._local.patterns
+    patterns = gm._local.inline
     plain = patterns.for_body("Ministers met in Geneva on Tuesday.\n\nTalks go on.")
     rich = patterns.for_body("*a* `b` \\c [d](e) ![i](j) [^1] <f> &amp; _g_")
     assert len(plain) < len(rich) == len(patterns.named)
     assert len(plain) <= 3  # the line break, and what the library adds that Dateline does not know
 
 
+def test_the_lists_keep_the_order_python_markdown_runs_them_in() -> None:
+    render_markdown("warm up")
+    md = gm._local.md
+    assert [item for _, item in gm._local.inline.named] == list(md.inlinePatterns)
+    assert [item for _, item in gm._local.blocks.named] == list(gm._local.blocks.for_body("#>|[:^*`<&\\!_"))
+
+
 def test_a_pattern_of_another_name_is_always_tried() -> None:
-    assert gm._needs("strikethrough", object()) is None
+    assert gm._inline_needs("strikethrough", object()) is None
     assert gm._applies(None, "")
     assert gm._applies(("![",), "![") and not gm._applies(("![",), "[")
