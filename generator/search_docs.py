@@ -92,9 +92,10 @@ class ArticleDocs(Docs):
 
 
 def _in_order(articles: list[Article], order: Sequence[str]) -> list[Article]:
+    """``articles`` in ``order`` when it names each of them once; else sorted newest first."""
     if order and len(order) == len(articles):
         by_path = {a.source_path: a for a in articles}
-        if len(by_path) == len(order):
+        if len(by_path) == len(order) == len(set(order)):
             try:
                 return [by_path[path] for path in order]
             except KeyError:

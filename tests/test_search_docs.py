@@ -72,6 +72,8 @@ def test_an_order_known_already_gives_the_sorted_entries() -> None:
     stale = [*sorted_docs.ids[:-1], "content/gone.md"]
     assert list(ArticleDocs(shuffled, stale)) == list(sorted_docs)
     assert list(ArticleDocs(shuffled, sorted_docs.ids[:-1])) == list(sorted_docs)
+    twice = [sorted_docs.ids[0], *sorted_docs.ids[:-1]]  # one named twice, the last not at all
+    assert list(ArticleDocs(shuffled, twice)) == list(sorted_docs)
 
 
 class _CountedDocs(ArticleDocs):
