@@ -156,7 +156,7 @@ def _build(
         )
         previous = _previous_state(cache, config.output_dir)
         rendered, state = _write_pages(
-            writer, templates, ctx, (routes, index_key), jobs, options.progress, previous
+            writer, templates, ctx, routes, index_key, jobs, options.progress, previous
         )
         clock.lap("render and write pages")
         _write_assets(writer, config)
@@ -411,14 +411,14 @@ def _write_pages(
     writer: OutputWriter,
     templates: TemplateSet,
     ctx: Context,
-    pages: tuple[tuple[Route, ...], str],
+    routes: tuple[Route, ...],
+    index_key: str,
     jobs: int,
     progress: bool,
     previous: PageState | None,
 ) -> tuple[int, PageState]:
     """Render the pages whose inputs changed and hand every page to the writer; returns pages
-    rendered. ``pages`` are the routes, with the key of the index they were made from."""
-    routes, index_key = pages
+    rendered. ``index_key`` is the key of the index the routes were made from."""
     settings = _page_settings(ctx.config)
     try:
         templates.digest("base.html")
@@ -516,7 +516,7 @@ def _write_search(writer: OutputWriter, ctx: Context, cache: BuildCache, index_k
         read=previous_file,
         key=index_key,
     )
-    order = [row[0] for row in previous.rows] if previous is not None and previous.key == index_key else []
+    order = previous.order(index_key) if previous is not None else []
     files, state = build_search(ArticleDocs(ctx.index.articles, order), sources)
     problems: list[Diagnostic] = []
     with _writing(problems):

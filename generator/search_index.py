@@ -121,6 +121,15 @@ class SearchState:
             "filters": self.filters,
         }
 
+    def same_places(self, key: str) -> bool:
+        """Whether the articles are in the places this state was made for: an index of ``key``."""
+        return bool(key) and key == self.key
+
+    def order(self, key: str) -> list[str]:
+        """The articles' ids in the index's order, when they are in the places this state was made
+        for (see same_places); else none."""
+        return [row[0] for row in self.rows] if self.same_places(key) else []
+
     @classmethod
     def from_data(cls, data: object) -> SearchState | None:
         """The inverse of to_data(); None for anything else."""
@@ -185,7 +194,7 @@ def build_search(
     shards = _term_shards(entries, files, kept)
     chunks = _chunks(docs, files, sources, changed)
     previous = sources.previous
-    if sources.key and previous is not None and previous.key == sources.key and previous.filters:
+    if previous is not None and previous.same_places(sources.key) and previous.filters:
         filters = previous.filters
     else:
         filters = _filters(docs)
