@@ -11,6 +11,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
+from markdown.treeprocessors import InlineProcessor
 
 import generator.markdown as gm
 from generator.markdown import MarkdownTooDeep, render_markdown
@@ -75,8 +76,35 @@ def test_a_body_renders_as_with_every_pattern_and_preprocessor(body: str) -> Non
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(gm._Selection, "for_body", _every_pattern)
         patch.setattr(gm._OnlyWith, "run", _always)
+        patch.setattr(gm._InlineByRun, _LOOP, getattr(InlineProcessor, _LOOP))
         every = _render(body)
     assert chosen == every
+
+
+_LOOP = "_InlineProcessor__handleInline"  # the library's loop over the inline patterns
+
+
+def test_a_run_of_text_is_tried_only_with_the_patterns_its_characters_allow() -> None:
+    tried: list[tuple[str, str]] = []
+    apply = InlineProcessor._InlineProcessor__applyPattern
+
+    def counted(self: Any, pattern: Any, data: str, index: int, start: int = 0) -> Any:
+        tried.append((type(pattern).__name__, data))
+        return apply(self, pattern, data, index, start)
+
+    body = "A [link](https://x.y/) here.\n\nPlain prose with no marks.\n"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(InlineProcessor, "_InlineProcessor__applyPattern", counted)
+        html = render_markdown(body).html
+        by_run = list(tried)
+        tried.clear()
+        patch.setattr(gm._InlineByRun, _LOOP, getattr(InlineProcessor, _LOOP))
+        assert render_markdown(body).html == html
+    on_plain = {name for name, data in by_run if data.startswith("Plain")}
+    assert "LinkInlineProcessor" in {name for name, _ in tried if _.startswith("Plain")}
+    assert "LinkInlineProcessor" not in on_plain
+    assert "LinkInlineProcessor" in {name for name, data in by_run if data.startswith("A ")}
+    assert len(by_run) < len(tried)
 
 
 def test_preprocessors_are_left_out_only_without_their_marks() -> None:
