@@ -365,7 +365,11 @@ class OutputWriter:
         )
 
     def _made_by_this_build(self, folder: str) -> bool:
-        return folder in self._fresh or any(f in self._fresh for f in _folders_above(folder))
+        return (
+            "" in self._fresh
+            or folder in self._fresh
+            or any(f in self._fresh for f in _folders_above(folder))
+        )
 
     def _start(self) -> None:
         if self._started:
@@ -374,7 +378,11 @@ class OutputWriter:
         self._remember(self.back, None)  # from here on the twin is changing: not to be trusted if we die
         if self.back.is_symlink() or (self.back.exists() and not self.back.is_dir()):
             self.back.unlink()
-        self.back.mkdir(parents=True, exist_ok=True)
+        try:
+            self.back.mkdir(parents=True)
+        except FileExistsError:
+            return
+        self._fresh.add("")  # the whole twin is new (a first build, or one after the output was deleted)
 
     def _front_digest(self, rel: str) -> str | None:
         entry = self.front_manifest.get(rel) if self.front_manifest is not None else None
@@ -426,6 +434,8 @@ class OutputWriter:
         return True
 
     def _remove_extras(self) -> None:
+        if "" in self._fresh:
+            return  # a twin this build made holds only what it put there: nothing to walk for
         if self.back_manifest is not None:
             present = set(self.back_manifest)
         else:
