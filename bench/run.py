@@ -37,6 +37,8 @@ class Result:
     max_rss_mib: float | None = None
     tree_rss_mib: float | None = None
     tree_pss_mib: float | None = None
+    user_seconds: float | None = None
+    system_seconds: float | None = None
     html_files: int | None = None
     files: int | None = None
     check: str = ""
@@ -51,6 +53,8 @@ class Result:
         if self.error:
             return f"{head} FAILED: {self.error}"
         numbers = f"{self.seconds:7.1f} s {self.max_rss_mib:6.0f} MB {self.ms_per_article:6.2f} ms/article"
+        if self.user_seconds is not None and self.system_seconds is not None:
+            numbers += f"  cpu {self.user_seconds:.1f} user + {self.system_seconds:.1f} sys"
         shown = (self.tree_rss_mib or 0) > 1.05 * (self.max_rss_mib or 0)
         extra = f"  tree {self.tree_rss_mib:.0f} MB (PSS {self.tree_pss_mib or 0:.0f} MB)" if shown else ""
         pages = f"  {self.html_files} html / {self.files} files"
@@ -111,6 +115,7 @@ def to_result(tool: str, n: int, scenario: str, m: Measurement, output: Path, lo
     result = Result(tool, n, scenario, round(m.seconds, 3), round(m.max_rss_kib / 1024, 1))
     result.tree_rss_mib = round(m.tree_rss_kib / 1024, 1)
     result.tree_pss_mib = round(m.tree_pss_kib / 1024, 1)
+    result.user_seconds, result.system_seconds = round(m.user_seconds, 2), round(m.system_seconds, 2)
     if m.returncode != 0:
         tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:]
         result.error = f"exit {m.returncode}: {tail[0] if tail else ''} (log: {log})"
@@ -223,16 +228,18 @@ def _cell(value: float | int | None, spec: str) -> str:
 
 def markdown_table(results: list[Result]) -> str:
     rows = [
-        "| Tool | Articles | Scenario | Wall (s) | Peak RSS (MiB) | Tree RSS (MiB) | Tree PSS (MiB) | ms/article "
-        "| HTML files | Files |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| Tool | Articles | Scenario | Wall (s) | CPU user (s) | CPU sys (s) | Peak RSS (MiB) | Tree RSS (MiB) "
+        "| Tree PSS (MiB) | ms/article | HTML files | Files |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         if r.error:
-            rows.append(f"| {r.tool} | {r.n} | {r.scenario} | failed | | | | | | |")
+            rows.append(f"| {r.tool} | {r.n} | {r.scenario} | failed | | | | | | | | |")
             continue
         cells = [
             _cell(r.seconds, ".1f"),
+            _cell(r.user_seconds, ".1f"),
+            _cell(r.system_seconds, ".1f"),
             _cell(r.max_rss_mib, ".0f"),
             _cell(r.tree_rss_mib, ".0f"),
             _cell(r.tree_pss_mib, ".0f"),
