@@ -55,7 +55,6 @@ from generator.records import diagnostic_from_record, diagnostic_record
 from generator.render import PageState, fingerprints, page_state, render_routes
 from generator.routes import Route, build_routes, patched_routes
 from generator.search import INDEX_FILE as SEARCH_INDEX
-from generator.search import body_terms
 from generator.search_docs import ArticleDocs
 from generator.search_index import SearchState, Sources, build_search
 from generator.sitemap import robots_txt, sitemap_files
@@ -510,7 +509,7 @@ def _write_search(writer: OutputWriter, ctx: Context, cache: BuildCache, index_k
 
     previous = SearchState.from_data(cache.get_value("search"))
     sources = Sources(
-        body=lambda doc: body.terms(doc.body_key) or body_terms(body.by_key(doc.body_key).text),
+        body=lambda doc: _terms(body, doc.body_key),
         old_body=body.terms,
         previous=previous,
         read=previous_file,
@@ -525,6 +524,15 @@ def _write_search(writer: OutputWriter, ctx: Context, cache: BuildCache, index_k
             writer.put(path, path if path != SEARCH_INDEX else digest_of(data), data)
     raise_if_errors(problems)
     return state
+
+
+def _terms(body: BodyReader, key: str) -> str:
+    """The search terms of a body, from the cache; a row without them is damaged, and the build
+    starts again without it (see build())."""
+    terms = body.terms(key)
+    if terms is None:
+        raise DamagedBody(key)
+    return terms
 
 
 def _last_change(route: Route) -> date | None:

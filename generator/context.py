@@ -12,7 +12,7 @@ from markupsafe import Markup
 from generator import __version__, urls
 from generator.config import SiteConfig
 from generator.index import SiteIndex
-from generator.model import Article, Country, Period, RenderedBody, Tag, Topic
+from generator.model import Article, Country, Period, StoredBody, Tag, Topic
 from generator.pagemeta import countries_map, coverage_chart, feed_links, month_counts, page_meta
 from generator.routes import Route
 from generator.search import search_page
@@ -49,7 +49,7 @@ class Context:
     config: SiteConfig
     index: SiteIndex
     links: Links
-    body: Callable[[Article], RenderedBody]
+    body: Callable[[Article], StoredBody]
     # An article's card is the same on every page of one folder: made once, shown many times.
     cards: dict[tuple[str, str], ArticleCard] = field(default_factory=dict, compare=False, repr=False)
     # Group data many pages share (a country's topics), made plain once for fingerprints.

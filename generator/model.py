@@ -63,6 +63,22 @@ class RenderedBody:
     toc: tuple[tuple[int, str, str], ...] = ()  # (level, id, title)
     terms: str = ""  # the search terms of the text, by frequency (search.body_terms)
 
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+
+@dataclass(frozen=True)
+class StoredBody:
+    """A rendered body as the build cache keeps it: what pages show, and the word count. The plain
+    text is not kept: only the search terms and the word count were made from it, and they are
+    kept instead (it was a third of the cache)."""
+
+    html: str
+    summary: str
+    words: int
+    toc: tuple[tuple[int, str, str], ...] = ()
+
 
 @dataclass(frozen=True)
 class Article:

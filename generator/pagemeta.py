@@ -16,7 +16,7 @@ from generator import charts, urls
 from generator.feeds import Feed, FeedEntry, entry_id
 from generator.index import SiteIndex
 from generator.metadata import json_ld_script, news_article_ld, opengraph_tags
-from generator.model import Article, Country, RenderedBody, Tag, Topic
+from generator.model import Article, Country, StoredBody, Tag, Topic
 from generator.routes import Route
 from generator.urls import Links
 from generator.views import Link
@@ -104,7 +104,7 @@ def countries_map(index: SiteIndex, link: Linker) -> Markup:
 def feed_document(
     links: Links,
     route: Route,
-    body: Callable[[Article], RenderedBody],
+    body: Callable[[Article], StoredBody],
     *,
     site_title: str,
     description: str,
@@ -135,7 +135,7 @@ def feed_document(
 
 
 def _entry(
-    links: Links, a: Article, body: Callable[[Article], RenderedBody], authority: str, full: bool
+    links: Links, a: Article, body: Callable[[Article], StoredBody], authority: str, full: bool
 ) -> FeedEntry:
     url = links.absolute(urls.article(a))
     return FeedEntry(

@@ -26,7 +26,7 @@ from generator.frontmatter import FrontMatter, parse_front_matter
 from generator.index import relation_key
 from generator.markdown import MARKDOWN_SETTINGS_VERSION, MarkdownTooDeep, render_markdown
 from generator.memory import BuildMemory
-from generator.model import Article, RenderedBody, Source
+from generator.model import Article, Source
 from generator.records import SourceEntry, Values
 from generator.search import TERMS_VERSION, body_terms
 from generator.sources import read_source, rel
@@ -205,15 +205,16 @@ def _parse_one(path: Path) -> tuple[str, SourceEntry, PackedBody | None]:
     if matter is None:
         return name, entry(None), None
     key = body_key(matter.body)
-    stored = key in state("bodies")
-    if stored:
-        body = state("bodies_reader").by_key(key)
+    rendered = None
+    if key in state("bodies"):
+        kept = state("bodies_reader").by_key(key)
+        summary, words = kept.summary, kept.words
     else:
         limit = render_seconds(matter.body)
         try:
             with time_limit(limit):
-                body = render_markdown(matter.body)
-            body = replace(body, terms=body_terms(body.text))
+                rendered = render_markdown(matter.body)
+            rendered = replace(rendered, terms=body_terms(rendered.text))
         except (RenderTimeout, MarkdownTooDeep) as exc:
             message = (
                 f"rendering the Markdown took longer than {limit} seconds: the body probably holds "
@@ -224,21 +225,22 @@ def _parse_one(path: Path) -> tuple[str, SourceEntry, PackedBody | None]:
             )
             diagnostics.append(Diagnostic(name, matter.body_line, message))
             return name, entry(None), None
-    article = _article(source, matter, body, key)
+        summary, words = rendered.summary, rendered.words
+    article = _article(source, matter, summary, words, key)
     article = replace(
         article,
         digest=_hash(repr((state("settings"), source.path, source.digest))),
         card_digest=_hash(repr(article.card_fields())),
         relation_digest=relation_key(article),
     )
-    return name, entry(article), None if stored else pack_body(key, body)
+    return name, entry(article), None if rendered is None else pack_body(key, rendered)
 
 
 def _hash(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
-def _article(source: Source, fm: FrontMatter, body: RenderedBody, key: str) -> Article:
+def _article(source: Source, fm: FrontMatter, body_summary: str, words: int, key: str) -> Article:
     return Article(
         source_path=source.path,
         slug=fm.slug,
@@ -246,7 +248,7 @@ def _article(source: Source, fm: FrontMatter, body: RenderedBody, key: str) -> A
         published=fm.published,
         has_time=fm.has_time,
         updated=fm.updated,
-        summary=fm.summary or body.summary,
+        summary=fm.summary or body_summary,
         source=fm.source,
         source_url=fm.source_url,
         authors=fm.authors,
@@ -257,5 +259,5 @@ def _article(source: Source, fm: FrontMatter, body: RenderedBody, key: str) -> A
         language=fm.language,
         draft=fm.draft,
         body_digest=key,
-        word_count=len(body.text.split()),
+        word_count=words,
     )

@@ -14,7 +14,7 @@ from test_routes import CONFLICT, REFUGEES, SYRIA, TURKEY, index_of, make, of_ki
 from generator import views
 from generator.config import LinkMode, SiteConfig
 from generator.context import Context, direction, page_view, shown_pages, site_view
-from generator.model import Article, RenderedBody
+from generator.model import Article, StoredBody
 from generator.routes import Route, build_routes
 from generator.urls import Links
 
@@ -22,12 +22,12 @@ BASE = "https://example.org/archive/"
 BODY_SUMMARY = "The first paragraph."
 
 
-def body(article: Article) -> RenderedBody:
+def body(article: Article) -> StoredBody:
     """A rendered body stand-in: the tests here are about views, not Markdown."""
-    return RenderedBody(
+    return StoredBody(
         html=f"<p>{BODY_SUMMARY}</p><h2 id='more'>More</h2>",
         summary=BODY_SUMMARY,
-        text=BODY_SUMMARY,
+        words=len(BODY_SUMMARY.split()),
         toc=((2, "more", "More"),),
     )
 

@@ -818,7 +818,7 @@ CACHE_DAMAGE = [
     pytest.param("UPDATE sources SET entries = x'00ff00'", id="source-entries-garbage"),
     pytest.param("UPDATE sources SET checksum = checksum + 1", id="source-checksum-wrong"),
     pytest.param("UPDATE sources SET settings = 'other'", id="source-settings-other"),
-    pytest.param("UPDATE bodies SET html = x'0102', text = x'0304'", id="body-garbage"),
+    pytest.param("UPDATE bodies SET html = x'0102', words = x'0304'", id="body-garbage"),
     pytest.param("UPDATE state SET data = x'00ff00' WHERE key = 'page-state'", id="page-state-garbage"),
     pytest.param("UPDATE state SET data = x'00ff00' WHERE key = 'search'", id="search-state-garbage"),
     pytest.param("UPDATE state SET checksum = checksum + 1", id="state-checksum-wrong"),
