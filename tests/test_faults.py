@@ -853,6 +853,33 @@ def test_a_damaged_body_is_found_when_read_and_rendered_anew(tmp_path: Path) -> 
     db.close()
 
 
+def test_a_body_whose_search_terms_are_lost_is_rendered_anew(tmp_path: Path) -> None:
+    """The search index takes each body's terms from the cache. A row whose terms cannot be read is
+    a damaged body even when no page has read it before the search stage: the build starts again
+    without it, and the index is a clean build's."""
+    site, out = tmp_path / "site", tmp_path / "out"
+    write(site / "site.toml", SITE_TOML)
+    for n in range(4):
+        write(site / f"content/2020/a{n}.md", talk(n, body=f"Talks went on.\n\nRound {n}: delegates{n} met."))
+    build(site, BuildOptions(output=out, jobs=1))
+    with sqlite3.connect(site / CACHE_DIR / CACHE_FILE) as db:
+        rows = db.execute("SELECT key, html FROM bodies").fetchall()
+        victim = next(key for key, html in rows if b"delegates0" in zlib.decompress(html))
+        db.execute("UPDATE bodies SET terms = x'0506' WHERE key = ?", (victim,))
+        db.execute("DELETE FROM state WHERE key = 'search'")  # the index is made from every body's terms
+    db.close()
+    # Only a later paragraph changes: the summary, so every card, stays, and no other page is rendered.
+    write(site / "content/2020/a1.md", talk(1, body="Talks went on.\n\nRound 1: delegates1 met again."))
+    build(site, BuildOptions(output=out, jobs=1))
+    with sqlite3.connect(site / CACHE_DIR / CACHE_FILE) as db:
+        terms = db.execute("SELECT terms FROM bodies WHERE key = ?", (victim,)).fetchone()[0]
+    db.close()
+    assert "delegates0" in zlib.decompress(terms).decode()  # rendered anew, terms and all
+    reference = tmp_path / "reference"
+    build(site, BuildOptions(output=reference, cache=False, jobs=1))
+    assert tree(out) == tree(reference)
+
+
 class _Planted:
     """Unpickling this would run a command: what a cache planted in a site folder might hold."""
 
