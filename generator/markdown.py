@@ -286,13 +286,13 @@ def _markdown() -> markdown.Markdown:
         ]
         md = markdown.Markdown(extensions=extensions, output_format="html")
         md.treeprocessors.register(_UnreferencedFootnotes(md), "footnote-unreferenced", 14)
+        _local.inline = _Selection(md.inlinePatterns, _inline_needs)
         inline_priority = next(item.priority for item in md.treeprocessors._priority if item.name == "inline")
-        md.treeprocessors.register(_InlineByRun(md), "inline", inline_priority)
+        md.treeprocessors.register(_InlineByRun(md, _local.inline.needs_of), "inline", inline_priority)
         for name, marks in _PREPROCESSOR_MARKS.items():
             priority = next(item.priority for item in md.preprocessors._priority if item.name == name)
             md.preprocessors.register(_OnlyWith(md, md.preprocessors[name], marks), name, priority)
         _local.md = md
-        _local.inline = _Selection(md.inlinePatterns, _inline_needs)
         _local.blocks = _Selection(md.parser.blockprocessors, _block_needs)
     return md
 
@@ -399,9 +399,11 @@ class _InlineByRun(InlineProcessor):
     characters as other patterns act on it.
     """
 
-    def __init__(self, md: markdown.Markdown) -> None:
+    def __init__(self, md: markdown.Markdown, needs: Mapping[int, tuple[str, ...] | None]) -> None:
         super().__init__(md)
-        self.needs: list[tuple[str, ...] | None] = []  # those of inlinePatterns, in its order
+        self.needs = (
+            needs  # by id() of the pattern (_Selection.needs_of); a pattern not there is always tried
+        )
 
     # The library's private loop over the patterns (InlineProcessor.__handleInline of Python-Markdown
     # 3.11, which constraints.txt pins), with the check added; tests/test_markdown_patterns.py renders
@@ -413,7 +415,7 @@ class _InlineByRun(InlineProcessor):
         apply = self._InlineProcessor__applyPattern  # type: ignore[attr-defined]
         start, index, count = 0, patternIndex, len(patterns)
         while index < count:
-            need = needs[index]
+            need = needs.get(id(patterns[index]))
             if need is not None and not _holds(data, need):
                 index, start = index + 1, 0  # what a search that finds nothing returns
                 continue
@@ -436,7 +438,7 @@ def _holds(data: str, needs: tuple[str, ...]) -> bool:
 
 def _applies(needs: tuple[str, ...] | None, present: str) -> bool:
     """Whether ``present`` holds every character of one of ``needs``; None needs nothing."""
-    return needs is None or any(all(c in present for c in chars) for chars in needs)
+    return needs is None or _holds(present, needs)
 
 
 def _inline_needs(name: str, pattern: object) -> tuple[str, ...] | None:
@@ -480,9 +482,7 @@ def _flatten_toc(tokens: Iterable[Mapping[str, Any]]) -> Iterator[tuple[int, str
 def render_markdown(body: str) -> RenderedBody:
     """Render an article body to sanitized HTML plus its plain-text views and table of contents."""
     md = _markdown()
-    inline = md.treeprocessors["inline"]
-    inline.inlinePatterns = patterns = _local.inline.for_body(body)  # type: ignore[attr-defined]
-    inline.needs = [_local.inline.needs_of[id(p)] for p in patterns]  # type: ignore[attr-defined]
+    md.treeprocessors["inline"].inlinePatterns = _local.inline.for_body(body)  # type: ignore[attr-defined]
     md.parser.blockprocessors = _local.blocks.for_body(body)  # type: ignore[attr-defined]
     try:
         rendered = md.convert(body)

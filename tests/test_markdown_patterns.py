@@ -50,6 +50,9 @@ def _render(body: str) -> RenderedBody | str:
         return "too deep"
 
 
+_LOOP = "_InlineProcessor__handleInline"  # the library's loop over the inline patterns
+
+
 # One body for each pattern and preprocessor that may be left out, used as it should be.
 _EACH = [
     "A note[^1].\n\n[^1]: The note.\n",
@@ -79,9 +82,6 @@ def test_a_body_renders_as_with_every_pattern_and_preprocessor(body: str) -> Non
         patch.setattr(gm._InlineByRun, _LOOP, getattr(InlineProcessor, _LOOP))
         every = _render(body)
     assert chosen == every
-
-
-_LOOP = "_InlineProcessor__handleInline"  # the library's loop over the inline patterns
 
 
 def test_a_run_of_text_is_tried_only_with_the_patterns_its_characters_allow() -> None:
