@@ -495,7 +495,8 @@ def render_markdown(body: str) -> RenderedBody:
         # large document's state is not kept alive until then.
         md.reset()
     clean = _CLEANER.clean(rendered).strip()
-    return RenderedBody(html=clean, summary=_summary(clean), text=_plain_text(clean), toc=toc)
+    text = _plain_text(clean)
+    return RenderedBody(html=clean, summary=_summary(clean), text=text, words=len(text.split()), toc=toc)
 
 
 def _style_rules(style: str) -> list[str]:

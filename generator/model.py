@@ -59,13 +59,10 @@ class RenderedBody:
 
     html: str
     summary: str  # plain text of the first paragraph
-    text: str  # plain text of the whole body (search, word counts)
+    text: str  # plain text of the whole body (search)
+    words: int  # counted once here: the text is long, and the count is read more than once
     toc: tuple[tuple[int, str, str], ...] = ()  # (level, id, title)
     terms: str = ""  # the search terms of the text, by frequency (search.body_terms)
-
-    @property
-    def words(self) -> int:
-        return len(self.text.split())
 
 
 @dataclass(frozen=True)

@@ -41,12 +41,12 @@ def test_returns_rendered_body() -> None:
     result = render_markdown("Hello *world*.")
     assert isinstance(result, RenderedBody)
     assert result == RenderedBody(
-        html="<p>Hello <em>world</em>.</p>", summary="Hello world.", text="Hello world."
+        html="<p>Hello <em>world</em>.</p>", summary="Hello world.", text="Hello world.", words=2
     )
 
 
 def test_empty_body() -> None:
-    assert render_markdown("") == RenderedBody(html="", summary="", text="", toc=())
+    assert render_markdown("") == RenderedBody(html="", summary="", text="", words=0, toc=())
 
 
 def test_settings_version_is_a_stable_string() -> None:
