@@ -135,6 +135,7 @@ def _build(
             clock.lap("sources (unchanged)")
             return replace(last, seconds=clock.total(), timings=tuple(clock.laps))
         clock.lap("sources")
+        check.make_twin()  # this build will write: a first one's output has no twin to write in yet
         progress = _bar("Reading", "article") if options.progress else None
         with _kept_to_the_end():  # the articles and the index
             parsed = read_articles(config, paths, cache, jobs, progress, memory, stats)

@@ -27,6 +27,7 @@ import os
 import shutil
 import stat
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
@@ -177,6 +178,49 @@ def stamp_of(lines: StatLines) -> str:
     """A hash of stat lines in the order gathered: stat_lines() follows the order of the manifest,
     which the cache keeps as recorded."""
     return hashlib.blake2b("".join(lines.values()).encode(), digest_size=20).hexdigest()
+
+
+def link_twin(front: Path, front_trusted: Trusted, threads: int = 2) -> StatLines | None:
+    """Make the missing twin of ``front`` a copy of it, every file a hard link, as the next swap
+    needs it; returns the twin's stat lines, or None when it could not be made (a twin that is
+    there already is not touched). ``front_trusted`` is the live folder's proved manifest and lines.
+
+    A build after a first one makes the twin (the first build leaves none): 18,500 links and as
+    many folders at 10,000 articles, which the system makes in a second on one core. Done ahead,
+    beside the rest of the build, it no longer adds to it. The work is system calls: two threads
+    keep two cores busy."""
+    manifest, front_lines = front_trusted
+    back = OutputWriter.twin_of(front)
+    folders: dict[int, set[str]] = {}
+    for rel in manifest:
+        _check_relative(rel)
+        for folder in _folders_above(rel):
+            folders.setdefault(folder.count("/"), set()).add(folder)
+    try:
+        os.mkdir(back)
+    except OSError:
+        return None
+    top, bottom = os.fspath(front), os.fspath(back)
+
+    def make(names: list[str]) -> None:
+        for name in names:
+            os.mkdir(f"{bottom}/{name}")
+
+    def link(names: list[str]) -> None:
+        for name in names:
+            os.link(f"{top}/{name}", f"{bottom}/{name}")
+
+    try:
+        with ThreadPoolExecutor(threads) as pool:
+            for depth in sorted(folders):  # a folder's parent is made before it
+                level = sorted(folders[depth])
+                list(pool.map(make, [level[n::threads] for n in range(threads)]))
+            names = list(manifest)
+            list(pool.map(link, [names[n::threads] for n in range(threads)]))
+    except OSError:
+        return None  # a twin half made is not trusted: the build completes it file by file
+    # A hard link is the file itself: its stat line is the live one's, so only folders are asked.
+    return stat_lines(back, manifest, _linked_lines(manifest, manifest, front_lines))
 
 
 class OutputWriter:

@@ -10,9 +10,16 @@ not to be trusted). The live folder's own lines stay in the child: the build rec
 after the swap, so only the twin's lines are of use to it, and each folder's are some 3.8 MB at
 10,000 articles, to pickle, send and unpickle while the build waits.
 
-The child only asks the system about the output folders and answers through a pipe: it neither
-writes nor uses the cache's database connection it inherits. A small check, a process without
-``fork``, or a preview server's (whose memory answers without asking the system) runs in process.
+The child may also make the twin, when there is none (a first build leaves none) and the build
+asks for it (make_twin(): the build is going to write): it then links every file of the proved
+live folder into a new twin (output.link_twin) while the build reads articles and makes its index,
+and answers with the new twin's stat lines. The build records that twin in the cache as soon as it
+takes the answer, so a build that fails afterwards still leaves it trusted for the next one.
+
+The child only asks the system about the output folders, makes that twin, and answers through a
+pipe: it does not use the cache's database connection it inherits. A small check, a process
+without ``fork``, or a preview server's (whose memory answers without asking the system) runs in
+process, and a twin is then linked by the build's writer when it swaps, as it always was.
 """
 
 from __future__ import annotations
@@ -24,9 +31,20 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from generator.cache import BuildCache
+from generator.cache import BuildCache, Manifest
 from generator.memory import StatLines
-from generator.output import OutputWriter, Recorded, Remembered, Trusted, recorded, trusted_folders, verified
+from generator.output import (
+    OutputWriter,
+    Recorded,
+    Remembered,
+    Trusted,
+    link_twin,
+    recorded,
+    stamp_of,
+    tree_key,
+    trusted_folders,
+    verified,
+)
 
 # A folder of fewer files than this is checked in process: a fork would cost more than it saves.
 FORK_AT = 4000
@@ -46,7 +64,15 @@ class FolderCheck:
             front, back = recorded(cache, output_dir), recorded(cache, twin)
             if front is not None and len(front[0]) >= FORK_AT:
                 self._records = (front, back)
-                self._child = _Child(output_dir, front, twin, back)
+                may_link = back is None and not os.path.lexists(twin)
+                self._child = _Child(output_dir, front, twin, back, may_link)
+
+    def make_twin(self) -> None:
+        """Let the child make the missing twin once it has proved the live folder (see the module's
+        docstring); a build that is going to write asks for it. Nothing happens without a child,
+        or when there is a twin already."""
+        if self._child is not None:
+            self._child.order_twin()
 
     def front(self) -> Trusted | None:
         """The output folder's trusted manifest and stat lines, or None."""
@@ -55,25 +81,41 @@ class FolderCheck:
     def result(self) -> tuple[Trusted | None, Trusted | None]:
         """The trusted manifest and stat lines of the output folder and of its twin, or None."""
         if self._answer is None:
-            answer = self._child.answer() if self._child is not None else None
-            self._child = None
-            if answer is not None:
-                (front, back), (front_proved, back_lines) = self._records, answer
-                # The live folder's lines are not sent back (see the module's docstring): an OutputWriter
-                # keeps them only for a preview server, whose check never forks.
-                self._answer = (
-                    (front[0], {}) if front_proved else None,
-                    (back[0], back_lines) if back is not None and back_lines is not None else None,
-                )
-            else:  # no child, or one that failed: ask in process
-                self._answer = trusted_folders(self.cache, self.output_dir, self.remembered)
+            # No child, or one that failed: ask in process.
+            self._answer = self._taken() or trusted_folders(self.cache, self.output_dir, self.remembered)
         return self._answer
 
     def close(self) -> None:
-        """End the child if the build stops before asking for its answer."""
+        """End the child if the build stops before asking for its answer; one making the twin is
+        waited for, and the twin recorded, so that the next build finds it trusted."""
+        if self._child is not None and self._child.linking:
+            self._taken()
         if self._child is not None:
             self._child.end()
             self._child = None
+
+    def _taken(self) -> tuple[Trusted | None, Trusted | None] | None:
+        child, self._child = self._child, None
+        answer = child.answer() if child is not None else None
+        if answer is None:
+            return None
+        (front, back), (front_proved, back_lines, linked) = self._records, answer
+        if linked:  # the child made the twin: a copy of the live folder
+            back = self._record_twin(front[0], back_lines)
+        # The live folder's lines are not sent back (see the module's docstring): an OutputWriter
+        # keeps them only for a preview server, whose check never forks.
+        return (
+            (front[0], {}) if front_proved else None,
+            (back[0], back_lines) if back is not None and back_lines is not None else None,
+        )
+
+    def _record_twin(self, manifest: Manifest, lines: StatLines) -> Recorded | None:
+        key = tree_key(OutputWriter.twin_of(self.output_dir))
+        if key is None:
+            return None
+        stamp = stamp_of(lines)
+        self.cache.put_manifest(key, manifest, stamp)
+        return manifest, stamp
 
     def __enter__(self) -> FolderCheck:
         return self
@@ -82,38 +124,69 @@ class FolderCheck:
         self.close()
 
 
-def _check(front: Path, front_record: Recorded, back: Path, back_record: Recorded | None) -> Any:
-    """In the child: whether the live folder is proved, and the stat lines that prove the twin, or
-    None when it is not to be trusted."""
+def _check(
+    front: Path, front_record: Recorded, back: Path, back_record: Recorded | None, orders: int | None
+) -> Any:
+    """In the child: whether the live folder is proved, the stat lines that prove the twin (or None
+    when it is not to be trusted), and whether the twin was made here, when ``orders`` said so."""
     front_lines = verified(front, front_record)
     back_lines: StatLines | None = None
     if back_record is not None:
         linked = (front_record[0], front_lines) if front_lines is not None else None
         back_lines = verified(back, back_record, linked)
-    return front_lines is not None, back_lines
+    elif orders is not None and front_lines is not None and os.read(orders, 1) == _LINK:
+        back_lines = link_twin(front, (front_record[0], front_lines))
+        return True, back_lines, back_lines is not None
+    return front_lines is not None, back_lines, False
+
+
+_LINK, _NO_LINK = b"L", b"N"
 
 
 class _Child:
-    """A forked process running _check(); its answer comes back pickled through a pipe."""
+    """A forked process running _check(); its answer comes back pickled through a pipe. With
+    ``may_link``, a second pipe carries one order from the build: make the twin, or not."""
 
-    def __init__(self, front: Path, front_record: Recorded, back: Path, back_record: Recorded | None) -> None:
+    def __init__(
+        self, front: Path, front_record: Recorded, back: Path, back_record: Recorded | None, may_link: bool
+    ) -> None:
         read, write = os.pipe()
+        orders, order = os.pipe() if may_link else (None, None)
         pid = os.fork()
         if pid == 0:  # the child: answer, then leave at once (no cleanup of the parent's objects)
             code = 1
             try:
                 os.close(read)
+                if order is not None:
+                    os.close(order)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 with open(write, "wb") as out:
-                    pickle.dump(_check(front, front_record, back, back_record), out, protocol=5)
+                    pickle.dump(_check(front, front_record, back, back_record, orders), out, protocol=5)
                 code = 0
             finally:
                 os._exit(code)
         os.close(write)
-        self.pid, self.read = pid, read
+        if orders is not None:
+            os.close(orders)
+        self.pid, self.read, self.order = pid, read, order
+        self.linking = False
+
+    def order_twin(self) -> None:
+        if self.order is not None:
+            self._send(_LINK)
+            self.linking = True
+
+    def _send(self, message: bytes) -> None:
+        # A message, not the pipe's end: forked workers may hold copies of this end open.
+        if self.order is not None:
+            with contextlib.suppress(OSError):  # a child that ended already
+                os.write(self.order, message)
+            os.close(self.order)
+            self.order = None
 
     def answer(self) -> Any:
         """The child's answer; None when it failed (the parent then checks for itself)."""
+        self._send(_NO_LINK)
         try:
             with open(self.read, "rb") as pipe:
                 data = pipe.read()
@@ -125,9 +198,10 @@ class _Child:
             answer = pickle.loads(data)  # the bytes of this process's own child, through a pipe
         except Exception:
             return None
-        return answer if isinstance(answer, tuple) and len(answer) == 2 else None
+        return answer if isinstance(answer, tuple) and len(answer) == 3 else None
 
     def end(self) -> None:
+        self._send(_NO_LINK)
         os.close(self.read)
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)

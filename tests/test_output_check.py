@@ -132,3 +132,99 @@ def test_a_child_that_fails_is_answered_in_process(
     result = build(site, BuildOptions(jobs=1))
     assert forking and result.pages_rendered < result.pages  # the folders were still trusted
     assert tree(site / "output") == clean_build(site, tmp_path)
+
+
+def _twin(site: Path) -> Path:
+    return site / ".output.dateline-back"
+
+
+def _inodes(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_ino for p in folder.rglob("*") if p.is_file()}
+
+
+def test_the_child_makes_the_missing_twin_for_a_build_that_writes(
+    make_site: MakeSite, tmp_path: Path, forking: list[int]
+) -> None:
+    site = _site(make_site)
+    build(site, BuildOptions(jobs=1))
+    assert not _twin(site).exists()  # a first build leaves no twin
+    live = _inodes(site / "output")
+    _edit(site, 1)
+    result = build(site, BuildOptions(jobs=1))
+    # The writer linked nothing itself: the child had made the twin, every file a link of the old
+    # live folder's, which is now the twin: its unchanged files are still those inodes.
+    assert forking and result.files_linked == 0 and 0 < result.files_written < len(live)
+    assert _inodes(_twin(site)) == live
+    kept = {rel for rel, inode in _inodes(site / "output").items() if live.get(rel) == inode}
+    assert kept and len(kept) == len(live) - result.files_written
+    assert tree(site / "output") == clean_build(site, tmp_path)
+    _edit(site, 2)
+    build(site, BuildOptions(jobs=1))
+    assert tree(site / "output") == clean_build(site, tmp_path / "again")
+    assert _no_children_left()
+
+
+def test_a_no_op_build_makes_no_twin(make_site: MakeSite, forking: list[int]) -> None:
+    site = _site(make_site)
+    build(site, BuildOptions(jobs=1))
+    result = build(site, BuildOptions(jobs=1))
+    assert forking and result.files_written == 0 and not _twin(site).exists()
+    assert _no_children_left()
+
+
+def test_a_twin_made_for_a_build_that_fails_is_trusted_by_the_next(
+    make_site: MakeSite, tmp_path: Path, forking: list[int]
+) -> None:
+    site = _site(make_site)
+    build(site, BuildOptions(jobs=1))
+    broken = site / "content/a2.md"
+    good = broken.read_text(encoding="utf-8")
+    broken.write_text("---\ntitle: Broken\ndate: yesterday\n---\n\nBody.\n", encoding="utf-8")
+    with pytest.raises(BuildFailed):
+        build(site, BuildOptions(jobs=1))
+    assert _twin(site).is_dir() and _no_children_left()
+    with open_cache(site) as cache:
+        front = trusted(cache, site / "output", None)
+        assert front is not None and trusted(cache, _twin(site), None, front) is not None
+    broken.write_text(good, encoding="utf-8")
+    _edit(site, 1)
+    result = build(site, BuildOptions(jobs=1))
+    assert result.files_linked == 0  # the twin was trusted: nothing to link into it again
+    assert tree(site / "output") == clean_build(site, tmp_path)
+
+
+def test_a_twin_that_is_there_is_not_touched_by_the_child(
+    make_site: MakeSite, tmp_path: Path, forking: list[int]
+) -> None:
+    site = _site(make_site)
+    build(site, BuildOptions(jobs=1))
+    stray = _twin(site) / "stray.txt"  # a twin no cache knows of: the writer checks it file by file
+    stray.parent.mkdir()
+    stray.write_text("left by someone", encoding="utf-8")
+    _edit(site, 1)
+    build(site, BuildOptions(jobs=1))
+    assert not stray.exists()  # the old live folder is the twin now
+    assert tree(site / "output") == clean_build(site, tmp_path)
+
+
+def test_a_twin_the_child_could_not_finish_is_completed_by_the_build(
+    make_site: MakeSite, tmp_path: Path, forking: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = _site(make_site)
+    build(site, BuildOptions(jobs=1))
+    real_link, parent = os.link, os.getpid()
+    links: list[str] = []
+
+    def failing_link(src: str, dst: str, *args: object, **kwargs: object) -> None:
+        links.append(dst)
+        if len(links) == 3 and os.getpid() != parent:  # the child's third link
+            raise OSError(28, "No space left on device")
+        real_link(src, dst, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "link", failing_link)
+    monkeypatch.setattr("generator.output.os.link", failing_link)
+    _edit(site, 1)
+    result = build(site, BuildOptions(jobs=1))
+    assert result.files_linked > 0  # the twin was not trusted: the writer linked into it
+    assert tree(site / "output") == clean_build(site, tmp_path)
+    assert _no_children_left()
