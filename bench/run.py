@@ -124,11 +124,21 @@ def to_result(tool: str, n: int, scenario: str, m: Measurement, output: Path, lo
     return result
 
 
+HIDDEN_SUFFIXES = (".dateline-back", ".dateline-spare")  # generator.output's twin and spare folders
+
+
+def remove_output(output: Path) -> None:
+    """The output folder and the hidden folders beside it that Dateline writes."""
+    for folder in (output, *(output.with_name(f".{output.name}{suffix}") for suffix in HIDDEN_SUFFIXES)):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def prepare(scenario: str, site: Path, output: Path, n: int, step: int) -> None:
     """Change the site (or clear caches) the way ``scenario`` says, before its build."""
     if scenario == "cold":
+        # What ``dateline clean`` removes, so that the build is a first one.
         shutil.rmtree(site / ".dateline", ignore_errors=True)
-        shutil.rmtree(output, ignore_errors=True)
+        remove_output(output)
     elif scenario == "edit":
         corpus.edit_article(site, n // 2 + step)
     elif scenario == "template":
@@ -139,7 +149,7 @@ def prepare(scenario: str, site: Path, output: Path, n: int, step: int) -> None:
 
 def run_dateline(layout: Layout, pristine: Path, scenarios: list[str]) -> list[Result]:
     site, output = fresh_copy(pristine, layout.site("dateline")), layout.output("dateline")
-    shutil.rmtree(output, ignore_errors=True)
+    remove_output(output)
     command = dateline_command(site, output)
     results: list[Result] = []
     for step, scenario in enumerate(scenarios):

@@ -154,17 +154,20 @@ def _build(
         writer = OutputWriter(
             config.output_dir, cache, config.root, remembered=remembered, checked=check.result()
         )
-        previous = _previous_state(cache, config.output_dir)
-        rendered, state = _write_pages(
-            writer, templates, ctx, routes, index_key, jobs, options.progress, previous
-        )
-        clock.lap("render and write pages")
-        _write_assets(writer, config)
-        _write_discovery(writer, ctx.links, routes, _discovery_key(state, ctx))
-        clock.lap("assets and sitemap")
-        search = _write_search(writer, ctx, cache, index_key)
-        clock.lap("search index")
-        _commit(writer, lambda: swapped(config))
+        with contextlib.closing(writer):  # a build that stops before its swap ends its copy_ahead()
+            previous = _previous_state(cache, config.output_dir)
+            rendered, state = _write_pages(
+                writer, templates, ctx, routes, index_key, jobs, options.progress, previous
+            )
+            if options.cache:  # a twin recorded in a throw-away cache would not be trusted
+                writer.copy_ahead()  # on a first build, while the search index and sitemap are made
+            clock.lap("render and write pages")
+            _write_assets(writer, config)
+            _write_discovery(writer, ctx.links, routes, _discovery_key(state, ctx))
+            clock.lap("assets and sitemap")
+            search = _write_search(writer, ctx, cache, index_key)
+            clock.lap("search index")
+            _commit(writer, lambda: swapped(config))
         ctx.body.close()  # type: ignore[attr-defined]
         cache.prune_bodies({a.body_digest for a in parsed.articles})  # kept till now for the search patch
         clock.lap("swap")
@@ -213,12 +216,13 @@ def mirror_output(
 
 
 def clean(site: Path) -> list[Path]:
-    """Remove what builds leave behind: the output folder, its twin and the cache. Returns what went."""
+    """Remove what builds leave behind: the output folder, its twin (and a first build's copy of
+    it) and the cache. Returns what went."""
     config = load_config(site)
     removed: list[Path] = []
     with output_lock(config.output_dir):
-        twin = OutputWriter.twin_of(config.output_dir)
-        for path in (config.output_dir, twin, config.root / CACHE_DIR):
+        twin, spare = OutputWriter.twin_of(config.output_dir), OutputWriter.spare_of(config.output_dir)
+        for path in (config.output_dir, twin, spare, config.root / CACHE_DIR):
             if path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path)
                 removed.append(path)

@@ -27,11 +27,11 @@ import os
 import shutil
 import stat
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
 from generator.cache import BuildCache, Manifest
+from generator.hardlinks import FORK_AT, SPARE_SUFFIX, TwinCopy, link_files, remove
 from generator.memory import StatLines
 
 BACK_SUFFIX = ".dateline-back"
@@ -180,46 +180,23 @@ def stamp_of(lines: StatLines) -> str:
     return hashlib.blake2b("".join(lines.values()).encode(), digest_size=20).hexdigest()
 
 
-def link_twin(front: Path, front_trusted: Trusted, threads: int = 2) -> StatLines | None:
-    """Make the missing twin of ``front`` a copy of it, every file a hard link, as the next swap
-    needs it; returns the twin's stat lines, or None when it could not be made (a twin that is
-    there already is not touched). ``front_trusted`` is the live folder's proved manifest and lines.
-
-    A build after a first one makes the twin (the first build leaves none): 18,500 links and as
-    many folders at 10,000 articles, which the system makes in a second on one core. Done ahead,
-    beside the rest of the build, it no longer adds to it. The work is system calls: two threads
-    keep two cores busy."""
+def link_twin(front: Path, front_trusted: Trusted) -> StatLines | None:
+    """Make the missing twin of ``front`` a copy of it (see hardlinks.py); returns the twin's stat
+    lines, or None when it could not be made (a twin that is there already is not touched).
+    ``front_trusted`` is the live folder's proved manifest and stat lines."""
     manifest, front_lines = front_trusted
-    back = OutputWriter.twin_of(front)
-    folders: dict[int, set[str]] = {}
     for rel in manifest:
         _check_relative(rel)
-        for folder in _folders_above(rel):
-            folders.setdefault(folder.count("/"), set()).add(folder)
+    back = OutputWriter.twin_of(front)
     try:
         os.mkdir(back)
     except OSError:
         return None
-    top, bottom = os.fspath(front), os.fspath(back)
-
-    def make(names: list[str]) -> None:
-        for name in names:
-            os.mkdir(f"{bottom}/{name}")
-
-    def link(names: list[str]) -> None:
-        for name in names:
-            os.link(f"{top}/{name}", f"{bottom}/{name}")
-
     try:
-        with ThreadPoolExecutor(threads) as pool:
-            for depth in sorted(folders):  # a folder's parent is made before it
-                level = sorted(folders[depth])
-                list(pool.map(make, [level[n::threads] for n in range(threads)]))
-            names = list(manifest)
-            list(pool.map(link, [names[n::threads] for n in range(threads)]))
+        link_files(os.fspath(front), os.fspath(back), manifest)
     except OSError:
         return None  # a twin half made is not trusted: the build completes it file by file
-    # A hard link is the file itself: its stat line is the live one's, so only folders are asked.
+    # A hard link is the file itself, its stat line the live one's: only folders are asked about.
     return stat_lines(back, manifest, _linked_lines(manifest, manifest, front_lines))
 
 
@@ -239,6 +216,8 @@ class OutputWriter:
         when that was found already."""
         self.front = output_dir
         self.back = self.twin_of(output_dir)
+        self.spare = self.spare_of(output_dir)
+        self._copy: TwinCopy | None = None
         self.cache = cache
         self.site_root = site_root if site_root is not None else output_dir.parent  # messages start there
         self.remembered = remembered  # the folders only this process writes to (a preview server's)
@@ -265,6 +244,32 @@ class OutputWriter:
     @staticmethod
     def twin_of(output_dir: Path) -> Path:
         return output_dir.parent / f".{output_dir.name}{BACK_SUFFIX}"
+
+    @staticmethod
+    def spare_of(output_dir: Path) -> Path:
+        """Where a first build copies its files to make the twin after its swap (copy_ahead)."""
+        return output_dir.parent / f".{output_dir.name}{SPARE_SUFFIX}"
+
+    def copy_ahead(self) -> None:
+        """On a first build, once its pages are written: have a forked child link them into the
+        spare folder, which becomes the twin after the swap (hardlinks.TwinCopy), so that the next
+        build has a twin to write in. Not for a preview server, which makes its twin while it waits
+        for an edit, nor for a small site, whose next build links its twin in a blink."""
+        if (
+            self._copy is None
+            and "" in self._fresh
+            and self.remembered is None
+            and not os.path.lexists(self.front)
+            and len(self.desired) >= FORK_AT
+            and hasattr(os, "fork")
+        ):
+            self._copy = TwinCopy(os.fspath(self.back), os.fspath(self.spare), list(self.desired))
+
+    def close(self) -> None:
+        """End a copy that a build stopped before its swap did not use."""
+        if self._copy is not None:
+            self._copy.abandon()
+            self._copy = None
 
     def known_fingerprint(self, rel: str) -> str | None:
         entry = self.front_manifest.get(rel) if self.front_manifest is not None else None
@@ -339,6 +344,8 @@ class OutputWriter:
                 self._remember(self.front, self.desired)  # same bytes, new fingerprints
             return
         self._complete_twin()
+        # The copy links from the twin's path: it is finished before the swap moves the twin.
+        copied, self._copy = self._copy is not None and self._copy.finish(self.desired), None
         old_front_key = tree_key(self.front) if self.front_manifest is not None else None
         try:
             if self.front.exists():
@@ -346,9 +353,19 @@ class OutputWriter:
             else:
                 os.rename(self.back, self.front)
         except OSError as exc:
+            if copied:
+                remove(os.fspath(self.spare))
             raise self._failed("", "swap the new build in", exc) from exc
+        if copied:  # a first build: its copy becomes the twin, now that the twin is the live folder
+            try:
+                os.rename(self.spare, self.back)
+            except OSError:  # the build is in all the same; the next one makes a twin
+                remove(os.fspath(self.spare))
+                copied = False
         swapped()
-        self._remember(self.front, self.desired, self._unchanged_lines())
+        lines = self._remember(self.front, self.desired, self._unchanged_lines())
+        if copied and lines is not None:
+            self._remember(self.back, self.desired, _linked_lines(self.desired, self.desired, lines))
         if old_front_key is not None and self.back.exists():
             # The old live folder is now the twin; its files are as recorded, only its key moves.
             os.utime(self.back)
@@ -420,6 +437,8 @@ class OutputWriter:
             return
         self._started = True
         self._remember(self.back, None)  # from here on the twin is changing: not to be trusted if we die
+        if self._copy is None and os.path.lexists(self.spare):
+            remove(os.fspath(self.spare))  # a copy a killed build left (copy_ahead)
         if self.back.is_symlink() or (self.back.exists() and not self.back.is_dir()):
             self.back.unlink()
         try:
@@ -514,7 +533,10 @@ class OutputWriter:
         stale.update(f"{folder}/" for rel in self._changed for folder in _folders_above(rel))
         return {k: v for k, v in lines.items() if k not in stale}
 
-    def _remember(self, folder: Path, manifest: Manifest | None, known: StatLines | None = None) -> None:
+    def _remember(
+        self, folder: Path, manifest: Manifest | None, known: StatLines | None = None
+    ) -> StatLines | None:
+        """Record what ``folder`` holds; returns its stat lines, when it is recorded."""
         if manifest is not None and folder.exists():
             # A new modification time gives the folder a new key, so a manifest that another
             # cache (or a --no-cache build) recorded for it earlier is never found again.
@@ -523,13 +545,14 @@ class OutputWriter:
             self.remembered.pop(os.fspath(folder), None)
         key = tree_key(folder)
         if key is None:
-            return
+            return None
         lines = stat_lines(folder, manifest, known) if manifest is not None else None
         stamp = stamp_of(lines) if lines is not None else None
         # Without a stamp nothing proves later that the folder still holds these files: forget it.
         self.cache.put_manifest(key, manifest if stamp else None, stamp or "")
         if self.remembered is not None and manifest is not None and lines is not None and stamp:
             self.remembered[os.fspath(folder)] = (key, manifest, lines)
+        return lines if stamp else None
 
 
 def _shown(path: Path, site_root: Path) -> str:

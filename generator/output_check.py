@@ -5,13 +5,13 @@ says they hold (output.trusted): it asks the system about every file and folder 
 56,000 questions at 10,000 articles, a quarter of a second on one core. Meanwhile the build reads
 the archive back from the cache and makes its index, on one core as well. So a large check runs in
 a forked child process from the build's start, and the build takes its answer when it needs it:
-whether the live folder is to be trusted, and the stat lines that proved the twin (or that it is
-not to be trusted). The live folder's own lines stay in the child: the build records the twin
+whether the live folder is to be trusted (sent first, as it is all a no-op build waits for), then
+the stat lines that proved the twin (or that it is not to be trusted). The live folder's own lines stay in the child: the build records the twin
 after the swap, so only the twin's lines are of use to it, and each folder's are some 3.8 MB at
 10,000 articles, to pickle, send and unpickle while the build waits.
 
-The child may also make the twin, when there is none (a first build leaves none) and the build
-asks for it (make_twin(): the build is going to write): it then links every file of the proved
+The child may also make the twin, when there is none (a first build too small to copy its files
+ahead leaves none, see hardlinks.py; or it was deleted) and the build asks for it (make_twin(): the build is going to write): it then links every file of the proved
 live folder into a new twin (output.link_twin) while the build reads articles and makes its index,
 and answers with the new twin's stat lines. The build records that twin in the cache as soon as it
 takes the answer, so a build that fails afterwards still leaves it trusted for the next one.
@@ -29,7 +29,7 @@ import os
 import pickle
 import signal
 from pathlib import Path
-from typing import Any
+from typing import BinaryIO
 
 from generator.cache import BuildCache, Manifest
 from generator.memory import StatLines
@@ -75,7 +75,12 @@ class FolderCheck:
             self._child.order_twin()
 
     def front(self) -> Trusted | None:
-        """The output folder's trusted manifest and stat lines, or None."""
+        """The output folder's trusted manifest and stat lines, or None. A child's verdict on the
+        live folder comes before it looks at the twin, and is all a no-op build waits for."""
+        if self._answer is None and self._child is not None:
+            proved = self._child.front_proved()
+            if proved is not None:
+                return (self._records[0][0], {}) if proved else None
         return self.result()[0]
 
     def result(self) -> tuple[Trusted | None, Trusted | None]:
@@ -125,19 +130,28 @@ class FolderCheck:
 
 
 def _check(
-    front: Path, front_record: Recorded, back: Path, back_record: Recorded | None, orders: int | None
-) -> Any:
-    """In the child: whether the live folder is proved, the stat lines that prove the twin (or None
-    when it is not to be trusted), and whether the twin was made here, when ``orders`` said so."""
+    out: BinaryIO,
+    front: Path,
+    front_record: Recorded,
+    back: Path,
+    back_record: Recorded | None,
+    orders: int | None,
+) -> None:
+    """In the child: send whether the live folder is proved (all a no-op build waits for), then the
+    stat lines that prove the twin (or None when it is not to be trusted) and whether the twin was
+    made here, when ``orders`` said so."""
     front_lines = verified(front, front_record)
+    pickle.dump(front_lines is not None, out, protocol=5)
+    out.flush()
     back_lines: StatLines | None = None
+    made = False
     if back_record is not None:
         linked = (front_record[0], front_lines) if front_lines is not None else None
         back_lines = verified(back, back_record, linked)
     elif orders is not None and front_lines is not None and os.read(orders, 1) == _LINK:
         back_lines = link_twin(front, (front_record[0], front_lines))
-        return True, back_lines, back_lines is not None
-    return front_lines is not None, back_lines, False
+        made = back_lines is not None
+    pickle.dump((back_lines, made), out, protocol=5)
 
 
 _LINK, _NO_LINK = b"L", b"N"
@@ -161,15 +175,16 @@ class _Child:
                     os.close(order)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 with open(write, "wb") as out:
-                    pickle.dump(_check(front, front_record, back, back_record, orders), out, protocol=5)
+                    _check(out, front, front_record, back, back_record, orders)
                 code = 0
             finally:
                 os._exit(code)
         os.close(write)
         if orders is not None:
             os.close(orders)
-        self.pid, self.read, self.order = pid, read, order
+        self.pid, self.pipe, self.order = pid, open(read, "rb"), order  # noqa: SIM115 (closed by answer() or end())
         self.linking = False
+        self._proved: bool | None = None
 
     def order_twin(self) -> None:
         if self.order is not None:
@@ -184,25 +199,35 @@ class _Child:
             os.close(self.order)
             self.order = None
 
-    def answer(self) -> Any:
-        """The child's answer; None when it failed (the parent then checks for itself)."""
+    def front_proved(self) -> bool | None:
+        """The child's first answer, whether the live folder is proved; None when it failed."""
+        if self._proved is None:
+            with contextlib.suppress(Exception):  # a child that died: the pipe ends early
+                proved = pickle.load(self.pipe)  # this process's own child's bytes, through a pipe
+                self._proved = proved if isinstance(proved, bool) else None
+        return self._proved
+
+    def answer(self) -> tuple[bool, StatLines | None, bool] | None:
+        """The child's whole answer; None when it failed (the parent then checks for itself)."""
         self._send(_NO_LINK)
+        rest = None
         try:
-            with open(self.read, "rb") as pipe:
-                data = pipe.read()
+            proved = self.front_proved()
+            if proved is not None:
+                with contextlib.suppress(Exception):
+                    rest = pickle.load(self.pipe)
         finally:
+            self.pipe.close()
             _, status = os.waitpid(self.pid, 0)
-        if not data or not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+        if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
             return None
-        try:
-            answer = pickle.loads(data)  # the bytes of this process's own child, through a pipe
-        except Exception:
+        if proved is None or not isinstance(rest, tuple) or len(rest) != 2:
             return None
-        return answer if isinstance(answer, tuple) and len(answer) == 3 else None
+        return proved, rest[0], rest[1]
 
     def end(self) -> None:
         self._send(_NO_LINK)
-        os.close(self.read)
+        self.pipe.close()
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
         os.waitpid(self.pid, 0)

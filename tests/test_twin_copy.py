@@ -1,0 +1,150 @@
+"""A first build copies its files ahead (hardlinks.TwinCopy) so that the build after it has a twin
+to write in; whatever happens to that copy, the output is the clean build's and nothing is left
+behind: no spare folder, no child process."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from conftest import MakeSite, article
+from test_cache_fixes import clean_build, tree
+from test_output_check import _edit, _inodes, _no_children_left, _site, _twin
+
+import generator.output as output
+import generator.output_check as output_check
+from generator.build import BuildOptions, build, clean
+from generator.cache import open_cache
+from generator.errors import BuildFailed
+from generator.output import OutputWriter, trusted
+
+
+@pytest.fixture
+def copying(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every first build copies its files ahead, however small."""
+    monkeypatch.setattr(output, "FORK_AT", 1)
+
+
+def _spare(site: Path) -> Path:
+    return site / ".output.dateline-spare"
+
+
+def test_a_first_build_leaves_a_trusted_twin_of_links(
+    make_site: MakeSite, tmp_path: Path, copying: None
+) -> None:
+    site = _site(make_site)
+    build(site, BuildOptions(jobs=1))
+    out, twin = site / "output", _twin(site)
+    assert _inodes(twin) == _inodes(out) and _inodes(out)  # the same files, linked
+    assert not _spare(site).exists() and _no_children_left()
+    with open_cache(site) as cache:
+        front = trusted(cache, out, None)
+        assert front is not None and trusted(cache, twin, None, front) is not None
+    _edit(site, 1)
+    result = build(site, BuildOptions(jobs=1))
+    assert result.files_linked == 0 and result.files_written > 0  # nothing to link into the twin
+    assert tree(out) == clean_build(site, tmp_path)
+
+
+def test_a_build_without_the_cache_copies_nothing(make_site: MakeSite, copying: None) -> None:
+    site = _site(make_site)
+    build(site, BuildOptions(jobs=1, cache=False))
+    assert not _twin(site).exists() and not _spare(site).exists()
+
+
+def test_a_first_build_that_fails_before_its_swap_leaves_no_copy(
+    make_site: MakeSite, copying: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = _site(make_site)
+    made: list[int] = []
+    real = output.TwinCopy.__init__
+
+    def spied(self: output.TwinCopy, *args: object) -> None:
+        real(self, *args)  # type: ignore[arg-type]
+        made.append(self.pid)
+
+    def failing(self: OutputWriter, swapped: object = None) -> None:
+        raise output.WriteFailed("output", "swap the new build in", OSError(28, "No space left on device"))
+
+    monkeypatch.setattr(output.TwinCopy, "__init__", spied)
+    monkeypatch.setattr(OutputWriter, "commit", failing)
+    with pytest.raises(BuildFailed):
+        build(site, BuildOptions(jobs=1))
+    assert made and not _spare(site).exists() and not (site / "output").exists()
+    assert _no_children_left()
+
+
+def test_a_copy_that_fails_leaves_no_twin_and_a_whole_build(
+    make_site: MakeSite, tmp_path: Path, copying: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = _site(make_site)
+    real_link, parent = os.link, os.getpid()
+
+    def failing_link(src: str, dst: str, *args: object, **kwargs: object) -> None:
+        if os.getpid() != parent and dst.endswith("index.html"):
+            raise OSError(28, "No space left on device")
+        real_link(src, dst, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "link", failing_link)
+    build(site, BuildOptions(jobs=1))
+    assert not _twin(site).exists() and not _spare(site).exists() and _no_children_left()
+    assert tree(site / "output") == clean_build(site, tmp_path)
+    _edit(site, 1)
+    build(site, BuildOptions(jobs=1))
+    assert tree(site / "output") == clean_build(site, tmp_path / "again")
+
+
+def test_a_spare_folder_a_killed_build_left_is_not_in_the_twin(
+    make_site: MakeSite, tmp_path: Path, copying: None
+) -> None:
+    site = _site(make_site)
+    stale = _spare(site) / "2020" / "stale.html"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("from a build that was killed", encoding="utf-8")
+    build(site, BuildOptions(jobs=1))
+    assert not _spare(site).exists()
+    assert tree(_twin(site)) == tree(site / "output") == clean_build(site, tmp_path)
+
+
+def test_a_spare_folder_left_beside_a_live_one_goes_with_the_next_build(
+    make_site: MakeSite, copying: None
+) -> None:
+    site = _site(make_site)
+    build(site, BuildOptions(jobs=1))
+    _spare(site).mkdir()
+    (_spare(site) / "stale.html").write_text("left", encoding="utf-8")
+    _edit(site, 1)
+    build(site, BuildOptions(jobs=1))
+    assert not _spare(site).exists()
+
+
+def test_clean_removes_the_spare_folder(make_site: MakeSite) -> None:
+    site = make_site({"content/a.md": article("A")})
+    build(site, BuildOptions(jobs=1))
+    _spare(site).mkdir()
+    assert _spare(site) in clean(site) and not _spare(site).exists()
+
+
+def test_a_no_op_build_does_not_wait_for_the_twin_check(
+    make_site: MakeSite, tmp_path: Path, copying: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = _site(make_site)
+    build(site, BuildOptions(jobs=1))
+    assert _twin(site).is_dir()
+    real = output_check.verified
+    twin, waited = os.fspath(_twin(site)), tmp_path / "waited"
+
+    def slow_on_the_twin(folder: Path, *args: object) -> object:
+        if os.fspath(folder) == twin:  # in the child: a minute on the twin, unless ended before
+            time.sleep(60)
+            waited.touch()
+        return real(folder, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(output_check, "FORK_AT", 1)
+    monkeypatch.setattr(output_check, "verified", slow_on_the_twin)
+    result = build(site, BuildOptions(jobs=1))
+    assert result.files_written == 0 and result.pages_rendered == 0
+    # The build took the live folder's verdict and ended the child while it was on the twin.
+    assert not waited.exists() and _no_children_left()
