@@ -316,7 +316,8 @@ class OutputWriter:
         if (
             data is None
             or live_digest == digest
-            or (live_digest is None and _same_bytes(self.front / rel, data))
+            # (No live folder on a first build: nothing there to compare with.)
+            or (live_digest is None and self.front_real is not None and _same_bytes(self.front / rel, data))
         ):
             self._as_live.append(rel)  # the twin gets it from the live folder, if a swap is needed at all
             return
@@ -325,7 +326,7 @@ class OutputWriter:
         try:
             self._start()
             self._changed.add(rel)
-            self._place(rel, lambda path: Path(path).write_bytes(data))
+            self._place(rel, partial(_write, data=data))
         except OSError as exc:
             raise self._failed(rel, "write the output", exc) from exc
         self.written += 1
@@ -474,15 +475,27 @@ class OutputWriter:
         resolving each folder's whole path again: building a new twin makes some 20,000 of them."""
         if folder in self._folders:
             return True
-        if not self._folder(folder.rpartition("/")[0], make=make):
+        parent = folder.rpartition("/")[0]
+        if not self._folder(parent, make=make):
             return False
         path = f"{self.back}/{folder}"
+        if make and self._made_by_this_build(parent):
+            # Nothing in a folder this build made predates it, and this one is not in self._folders:
+            # it should not be there, and making it is the one system call needed.
+            try:
+                os.mkdir(path)
+            except FileExistsError:
+                pass  # put there by someone else all the same: looked at as any other part
+            else:
+                self._fresh.add(folder)
+                self._folders.add(folder)
+                return True
         try:
             st = os.lstat(path)
         except FileNotFoundError:
             if not make:
                 return False
-            Path(path).mkdir()
+            os.mkdir(path)
             self._fresh.add(folder)
         else:
             if stat.S_ISLNK(st.st_mode) and not _resolves_inside(Path(path), self.back):
@@ -598,6 +611,18 @@ def _walk_files(folder: Path) -> Iterator[Path]:
         for name in dirs:
             if Path(root, name).is_symlink():
                 yield Path(root, name)
+
+
+def _write(path: str, data: bytes) -> None:
+    """``Path(path).write_bytes(data)`` without its objects (18,500 files a cold build at 10,000),
+    and never through a link planted at ``path``."""
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(handle, view) :]
+    finally:
+        os.close(handle)
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:

@@ -11,7 +11,7 @@ import pytest
 from generator.build import BuildOptions, build
 from generator.cache import open_cache
 from generator.errors import BuildFailed
-from generator.output import OutputWriter, OutsideOutput, output_lock
+from generator.output import OutputWriter, OutsideOutput, WriteFailed, output_lock
 from tests.conftest import MakeSite, article
 
 
@@ -174,3 +174,15 @@ def test_a_static_file_and_a_folder_of_one_name_trade_places(
         expected = tmp_path / f"clean-{n}"
         build(site, BuildOptions(output=expected, cache=False))
         assert tree(site / "output") == tree(expected), f"build {n + 2}"
+
+
+def test_writer_never_writes_through_a_link_planted_in_a_new_folder(
+    writer: OutputWriter, tmp_path: Path
+) -> None:
+    writer.put("a/index.html", "fp", b"x")  # the twin and its folder a/ are this build's own
+    outside = tmp_path / "outside.html"
+    outside.write_bytes(b"kept")
+    (writer.back / "a" / "page.html").symlink_to(outside)
+    with pytest.raises(WriteFailed):
+        writer.put("a/page.html", "fp", b"written")
+    assert outside.read_bytes() == b"kept"
