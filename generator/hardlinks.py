@@ -80,6 +80,7 @@ class TwinCopy:
         """Wait for the child, then link the build's other files, made after it started; whether
         the spare folder now holds every one of ``rels``. One that does not is removed."""
         _, status = os.waitpid(self.pid, 0)
+        self.pid = 0
         complete = os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
         if complete:
             try:
@@ -92,9 +93,11 @@ class TwinCopy:
 
     def abandon(self) -> None:
         """End the child of a build that stops before its swap, and remove the spare folder."""
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
-        os.waitpid(self.pid, 0)
+        if self.pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+            self.pid = 0
         remove(self.spare)
 
 

@@ -5,16 +5,18 @@ says they hold (output.trusted): it asks the system about every file and folder 
 56,000 questions at 10,000 articles, a quarter of a second on one core. Meanwhile the build reads
 the archive back from the cache and makes its index, on one core as well. So a large check runs in
 a forked child process from the build's start, and the build takes its answer when it needs it:
-whether the live folder is to be trusted (sent first, as it is all a no-op build waits for), then
-the stat lines that proved the twin (or that it is not to be trusted). The live folder's own lines stay in the child: the build records the twin
-after the swap, so only the twin's lines are of use to it, and each folder's are some 3.8 MB at
-10,000 articles, to pickle, send and unpickle while the build waits.
+whether the live folder is to be trusted (sent first: it is all a no-op build waits for), then the
+stat lines that proved the twin (or that it is not to be trusted). The live folder's own lines stay
+in the child: the build records the twin after the swap, so only the twin's lines are of use to it,
+and each folder's are some 3.8 MB at 10,000 articles, to pickle, send and unpickle while the build
+waits.
 
 The child may also make the twin, when there is none (a first build too small to copy its files
-ahead leaves none, see hardlinks.py; or it was deleted) and the build asks for it (make_twin(): the build is going to write): it then links every file of the proved
-live folder into a new twin (output.link_twin) while the build reads articles and makes its index,
-and answers with the new twin's stat lines. The build records that twin in the cache as soon as it
-takes the answer, so a build that fails afterwards still leaves it trusted for the next one.
+ahead leaves none, see hardlinks.py; or it was deleted) and the build asks for it (make_twin(): the
+build is going to write). It then links every file of the proved live folder into a new twin
+(output.link_twin) while the build reads articles and makes its index, and answers with the new
+twin's stat lines. The build records that twin in the cache as soon as it takes the answer, so a
+build that fails afterwards still leaves it trusted for the next one.
 
 The child only asks the system about the output folders, makes that twin, and answers through a
 pipe: it does not use the cache's database connection it inherits. A small check, a process
@@ -28,6 +30,7 @@ import contextlib
 import os
 import pickle
 import signal
+import sqlite3
 from pathlib import Path
 from typing import BinaryIO
 
@@ -94,7 +97,9 @@ class FolderCheck:
         """End the child if the build stops before asking for its answer; one making the twin is
         waited for, and the twin recorded, so that the next build finds it trusted."""
         if self._child is not None and self._child.linking:
-            self._taken()
+            # Best effort, on the way out of a failed build: its own error is the one to report.
+            with contextlib.suppress(OSError, sqlite3.Error):
+                self._taken()
         if self._child is not None:
             self._child.end()
             self._child = None

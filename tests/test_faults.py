@@ -642,9 +642,9 @@ class _Injector:
         self.fault, self.twin, self.calls, self.fired = fault, str(twin), 0, False
         where = fault.where
         if where in ("write", "open"):
-            self._wrap(monkeypatch, pathlib.Path, "write_bytes", self._path_error)
-        elif where == "mkdir":
-            self._wrap(monkeypatch, pathlib.Path, "mkdir", self._path_error)
+            self._wrap(monkeypatch, output_module, "_write", self._path_error)
+        elif where == "mkdir":  # Path.mkdir() comes here too
+            self._wrap(monkeypatch, output_module.os, "mkdir", self._path_error)
         elif where == "unlink":
             self._wrap(monkeypatch, pathlib.Path, "unlink", self._path_error, skip_temp=True)
         elif where in ("replace", "link"):
@@ -764,13 +764,14 @@ def test_disk_full_through_the_command_line(tmp_path: Path) -> None:
     site, out = _faulty_site(tmp_path)
     before = files_state(out)
     inject = (
-        "import errno, os, pathlib\n"
-        "_write = pathlib.Path.write_bytes\n"
-        "def _full(self, data):\n"
-        "    if '.dateline-back' in str(self):\n"
+        "import errno, os\n"
+        "import generator.output as output\n"
+        "_write = output._write\n"
+        "def _full(path, data):\n"
+        "    if '.dateline-back' in str(path):\n"
         "        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))\n"
-        "    return _write(self, data)\n"
-        "pathlib.Path.write_bytes = _full\n"
+        "    return _write(path, data)\n"
+        "output._write = _full\n"
     )
     run = run_cli(site, out, inject=inject)
     assert run.returncode == 1
