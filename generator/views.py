@@ -7,7 +7,8 @@ template never builds a link and both link modes come out right.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from functools import cached_property
 from typing import overload
 
 from markupsafe import Markup
@@ -53,6 +54,16 @@ class ArticleCard:
     source: str | None
     countries: tuple[Link, ...]
     topics: tuple[Link, ...]
+
+    def __hash__(self) -> int:
+        # A card is looked up by value on every list page that shows it (templates._MacroMemo),
+        # and the same card object comes back for each (context._card): its hash, over nested
+        # links, is made once rather than on every page.
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash(tuple(getattr(self, f.name) for f in fields(self)))
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import jinja2
 import pytest
 from conftest import MakeSite
 from markupsafe import Markup
 
 from generator.templates import TemplateSet, load_templates
-from generator.views import Link, PageView, SiteView
+from generator.views import ArticleCard, Link, PageView, SiteView
 
 SITE = SiteView(
     title="Fixture archive",
@@ -175,3 +177,27 @@ def test_a_template_digest_covers_what_it_extends_and_includes(
     theme_only = load_templates(make_site({}, name="plain"))
     overridden = load_templates(make_site({f"templates/{override}": "<p>mine</p>\n"}, name="custom"))
     assert (theme_only.digest("article.html") != overridden.digest("article.html")) is changes
+
+
+def _card(country_url: str) -> ArticleCard:
+    return ArticleCard(
+        title="Talks resume",
+        url="/2020/02/talks-resume/",
+        date_iso="2020-02-18",
+        date_label="18 February 2020",
+        summary="Talks resume.",
+        source=None,
+        countries=(Link("Syria", country_url),),
+        topics=(Link("Conflict", "/topics/conflict/"),),
+    )
+
+
+def test_a_card_is_found_by_its_value_in_the_card_memo(tmp_path: Path) -> None:
+    """The memo keys cards by value, with a hash each card makes once: an equal card made anew
+    (a later build's, after an edit) finds the same output, a card whose link changed does not."""
+    card_html = load_templates(tmp_path).env.globals["card_html"]
+    first = card_html(_card("/countries/syria/"), 2)
+    assert card_html(_card("/countries/syria/"), 2) is first
+    changed = card_html(_card("/countries/syria-arab-republic/"), 2)
+    assert changed is not first and "/countries/syria-arab-republic/" in changed
+    assert hash(_card("/countries/syria/")) == hash(_card("/countries/syria/"))
