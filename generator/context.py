@@ -54,6 +54,9 @@ class Context:
     cards: dict[tuple[str, str], ArticleCard] = field(default_factory=dict, compare=False, repr=False)
     # Group data many pages share (a country's topics), made plain once for fingerprints.
     plain: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
+    # The site's part of a page (title, navigation, stylesheets) is the same on every page of one
+    # kind in one folder.
+    sites: dict[tuple[str, str], SiteView] = field(default_factory=dict, compare=False, repr=False)
 
     def plain_key(self, name: object, make: Callable[[], object]) -> object:
         if name not in self.plain:
@@ -62,6 +65,22 @@ class Context:
 
 
 def site_view(ctx: Context, route: Route) -> SiteView:
+    key = (_folder(ctx, route), route.kind)
+    view = ctx.sites.get(key)
+    if view is None:
+        if len(ctx.sites) >= _MAX_CARDS:
+            ctx.sites.clear()  # keeps memory bounded on huge archives read offline
+        view = ctx.sites[key] = _make_site_view(ctx, route)
+    return view
+
+
+def _folder(ctx: Context, route: Route) -> str:
+    """What links from ``route`` depend on: in clean mode they are absolute paths, alike from
+    every page; offline, they are relative to the page's folder."""
+    return posixpath.dirname(route.path) if ctx.links.mode == "offline" else ""
+
+
+def _make_site_view(ctx: Context, route: Route) -> SiteView:
     link = _linker(ctx, route)
     return SiteView(
         title=ctx.config.title,
@@ -183,8 +202,7 @@ _MAX_CARDS = 200_000
 
 
 def _card(ctx: Context, route: Route, article: Article) -> ArticleCard:
-    folder = posixpath.dirname(route.path) if ctx.links.mode == "offline" else ""
-    key = (article.source_path, folder)
+    key = (article.source_path, _folder(ctx, route))
     card = ctx.cards.get(key)
     if card is None:
         if len(ctx.cards) >= _MAX_CARDS:
