@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from markupsafe import Markup
 
@@ -28,6 +28,9 @@ from generator.views import (
     PaginationView,
     SiteView,
 )
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 STYLESHEETS = ("style.css", "pygments.css")
 WORDS_PER_MINUTE = 230
@@ -65,13 +68,22 @@ class Context:
 
 
 def site_view(ctx: Context, route: Route) -> SiteView:
-    key = (_folder(ctx, route), route.kind)
-    view = ctx.sites.get(key)
-    if view is None:
-        if len(ctx.sites) >= _MAX_CARDS:
-            ctx.sites.clear()  # keeps memory bounded on huge archives read offline
-        view = ctx.sites[key] = _make_site_view(ctx, route)
-    return view
+    return _kept(ctx.sites, (_folder(ctx, route), route.kind), lambda: _make_site_view(ctx, route))
+
+
+# Views kept for reuse, per kind: memory stays bounded on huge archives read offline (one entry a
+# folder).
+_MAX_KEPT = 200_000
+
+
+def _kept(memo: dict[_K, _V], key: _K, make: Callable[[], _V]) -> _V:
+    """``memo[key]``, made by ``make()`` the first time."""
+    value = memo.get(key)
+    if value is None:
+        if len(memo) >= _MAX_KEPT:
+            memo.clear()
+        value = memo[key] = make()
+    return value
 
 
 def _folder(ctx: Context, route: Route) -> str:
@@ -198,17 +210,10 @@ def _topic_links(ctx: Context, route: Route, topics: tuple[Topic, ...]) -> tuple
     return tuple(Link(t.label, link(urls.topic(t))) for t in topics)
 
 
-_MAX_CARDS = 200_000
-
-
 def _card(ctx: Context, route: Route, article: Article) -> ArticleCard:
-    key = (article.source_path, _folder(ctx, route))
-    card = ctx.cards.get(key)
-    if card is None:
-        if len(ctx.cards) >= _MAX_CARDS:
-            ctx.cards.clear()  # keeps memory bounded on huge archives
-        card = ctx.cards[key] = _make_card(ctx, route, article)
-    return card
+    return _kept(
+        ctx.cards, (article.source_path, _folder(ctx, route)), lambda: _make_card(ctx, route, article)
+    )
 
 
 def _make_card(ctx: Context, route: Route, article: Article) -> ArticleCard:

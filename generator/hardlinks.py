@@ -101,8 +101,9 @@ class TwinCopy:
         remove(self.spare)
 
 
-def remove(path: str) -> None:
-    """Remove a spare folder (or whatever took its name), never following a link."""
+def remove(path: str | os.PathLike[str]) -> None:
+    """Remove a spare folder (or whatever took its name), never following a link; nothing there
+    is nothing to do."""
     if os.path.isdir(path) and not os.path.islink(path):
         shutil.rmtree(path, ignore_errors=True)
     elif os.path.lexists(path):

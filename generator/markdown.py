@@ -401,9 +401,8 @@ class _InlineByRun(InlineProcessor):
 
     def __init__(self, md: markdown.Markdown, needs: Mapping[int, tuple[str, ...] | None]) -> None:
         super().__init__(md)
-        self.needs = (
-            needs  # by id() of the pattern (_Selection.needs_of); a pattern not there is always tried
-        )
+        # By id() of the pattern (_Selection.needs_of); a pattern not there is always tried.
+        self.needs = needs
 
     # The library's private loop over the patterns (InlineProcessor.__handleInline of Python-Markdown
     # 3.11, which constraints.txt pins), with the check added; tests/test_markdown_patterns.py renders

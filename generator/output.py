@@ -355,13 +355,13 @@ class OutputWriter:
                 os.rename(self.back, self.front)
         except OSError as exc:
             if copied:
-                remove(os.fspath(self.spare))
+                remove(self.spare)
             raise self._failed("", "swap the new build in", exc) from exc
         if copied:  # a first build: its copy becomes the twin, now that the twin is the live folder
             try:
                 os.rename(self.spare, self.back)
             except OSError:  # the build is in all the same; the next one makes a twin
-                remove(os.fspath(self.spare))
+                remove(self.spare)
                 copied = False
         swapped()
         lines = self._remember(self.front, self.desired, self._unchanged_lines())
@@ -438,8 +438,7 @@ class OutputWriter:
             return
         self._started = True
         self._remember(self.back, None)  # from here on the twin is changing: not to be trusted if we die
-        if self._copy is None and os.path.lexists(self.spare):
-            remove(os.fspath(self.spare))  # a copy a killed build left (copy_ahead)
+        remove(self.spare)  # a copy a killed build left (copy_ahead comes after this)
         if self.back.is_symlink() or (self.back.exists() and not self.back.is_dir()):
             self.back.unlink()
         try:
