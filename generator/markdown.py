@@ -37,9 +37,9 @@ import nh3
 import pygments
 from markdown.extensions.footnotes import NBSP_PLACEHOLDER
 from markdown.extensions.toc import slugify_unicode
-from markdown.preprocessors import Preprocessor
+from markdown.preprocessors import NormalizeWhitespace, Preprocessor
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
-from markdown.util import AtomicString
+from markdown.util import ETX, STX, AtomicString
 from pygments.formatters import HtmlFormatter
 from pygments.styles import get_style_by_name
 
@@ -285,6 +285,8 @@ def _markdown() -> markdown.Markdown:
             importlib.import_module(name).makeExtension(**config) for name, config in _EXTENSIONS.items()
         ]
         md = markdown.Markdown(extensions=extensions, output_format="html")
+        md.is_block_level = _block_level_test(md.block_level_elements)  # type: ignore[method-assign]
+        md.preprocessors.register(_SpacedLines(md), "normalize_whitespace", 30)
         md.treeprocessors.register(_UnreferencedFootnotes(md), "footnote-unreferenced", 14)
         _local.inline = _Selection(md.inlinePatterns, _inline_needs)
         inline_priority = next(item.priority for item in md.treeprocessors._priority if item.name == "inline")
@@ -295,6 +297,36 @@ def _markdown() -> markdown.Markdown:
         _local.md = md
         _local.blocks = _Selection(md.parser.blockprocessors, _block_needs)
     return md
+
+
+def _block_level_test(names: Iterable[str]) -> Callable[[object], bool]:
+    """``Markdown.is_block_level`` with a set of the names rather than its list: the list is searched
+    some fifty times a body, by the inline and prettifying passes."""
+    known = frozenset(names)
+
+    def is_block_level(tag: object) -> bool:
+        return isinstance(tag, str) and tag.lower().rstrip("/") in known
+
+    return is_block_level
+
+
+class _SpacedLines(NormalizeWhitespace):
+    """Python-Markdown's first preprocessor (``NormalizeWhitespace.run`` of Python-Markdown 3.11,
+    which constraints.txt pins), which empties the lines holding only spaces with a regular
+    expression tried at every character of the text: a twelfth of a body's conversion. Such a line
+    follows a newline and starts with a space, so a text without "\\n " has none, and the expression
+    is not run on it. tests/test_markdown_patterns.py compares it with the library's own."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        source = "\n".join(lines).replace(STX, "").replace(ETX, "")
+        source = source.replace("\r\n", "\n").replace("\r", "\n") + "\n\n"
+        source = source.expandtabs(self.md.tab_length)
+        if "\n " in source:
+            source = _SPACES_ONLY.sub("\n", source)
+        return source.split("\n")
+
+
+_SPACES_ONLY = re.compile(r"(?<=\n) +\n")  # Python-Markdown's own
 
 
 # Preprocessors of Python-Markdown that change nothing in text without one of these, and are slow

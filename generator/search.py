@@ -202,22 +202,43 @@ def stem(word: str) -> str:
     return word
 
 
-@functools.lru_cache(maxsize=1 << 18)
 def term(word: str) -> str:
     """The index term of a folded word, or "" for a word the index leaves out."""
+    return _TERMS[word]
+
+
+def _term(word: str) -> str:
     if word in _STOP or len(word) > MAX_TERM or (len(word) == 1 and word.isascii()):
         return ""
     return stem(word)
 
 
+_TERMS_KEPT = 1 << 18
+
+
+class _Terms(dict[str, str]):
+    """Words already seen, with their terms: a body's 700 words are looked up here through
+    ``dict.__getitem__``, in C, where ``functools.lru_cache`` took twice the time. Emptied when full,
+    so an archive's long tail of names and numbers cannot grow it without end."""
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= _TERMS_KEPT:
+            self.clear()
+        found = self[word] = _term(word)
+        return found
+
+
+_TERMS = _Terms()
+
+
 def terms(text: str) -> set[str]:
-    return {t for t in map(term, words(text)) if t}
+    return {t for t in map(_TERMS.__getitem__, words(text)) if t}
 
 
 def body_terms(text: str) -> str:
     """The terms of a body by how often they occur: four space-separated groups, rare to frequent,
     joined by ``|``. Made once per body (in the worker that renders it) and cached with it."""
-    counts = Counter(map(term, words(text)))
+    counts = Counter(map(_TERMS.__getitem__, words(text)))
     counts.pop("", None)
     groups: list[list[str]] = [[], [], [], []]
     for t, n in counts.items():

@@ -1,5 +1,6 @@
 """Inline patterns, block processors and preprocessors left out for a body that lacks their
-characters change nothing in its HTML."""
+characters change nothing in its HTML; nor do Dateline's faster stand-ins for the library's
+whitespace pass and block-level test."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
+from markdown import Markdown
+from markdown.preprocessors import NormalizeWhitespace
 from markdown.treeprocessors import InlineProcessor
 
 import generator.markdown as gm
@@ -74,12 +77,16 @@ _EACH = [
 @example(body=_EACH[4])
 @example(body=_EACH[5])
 @example(body=_EACH[6])
+@example(body="A line,\n \nthen one of a space: two paragraphs.")
 def test_a_body_renders_as_with_every_pattern_and_preprocessor(body: str) -> None:
     chosen = _render(body)
+    md = gm._local.md
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(gm._Selection, "for_body", _every_pattern)
         patch.setattr(gm._OnlyWith, "run", _always)
         patch.setattr(gm._InlineByRun, _LOOP, getattr(InlineProcessor, _LOOP))
+        patch.setattr(gm._SpacedLines, "run", NormalizeWhitespace.run)
+        patch.setattr(md, "is_block_level", Markdown.is_block_level.__get__(md))
         every = _render(body)
     assert chosen == every
 
@@ -116,6 +123,40 @@ def test_preprocessors_are_left_out_only_without_their_marks() -> None:
         assert fences.run(["```", "code", "```"]) != ["```", "code", "```"]  # stashed
     finally:
         gm._local.md.reset()  # the stash, for the next body
+
+
+def test_the_whitespace_pass_is_the_librarys_and_runs_its_expression_only_on_spaced_lines(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    render_markdown("warm up")
+    md = gm._local.md
+    spaced = md.preprocessors["normalize_whitespace"]
+    assert isinstance(spaced, gm._SpacedLines)
+    library = NormalizeWhitespace(md)
+    for text in ["a\n \nb", "a\n  \nb", "a\n\t\nb", "a\r  \r\nb", "  \na", "a \n b\n", "a\x02b\x03\n\n   \n"]:
+        assert spaced.run(text.split("\n")) == library.run(text.split("\n"))
+    searched: list[str] = []
+    monkeypatch.setattr(gm, "_SPACES_ONLY", _Recording(gm._SPACES_ONLY, searched))
+    spaced.run(["Plain prose.", "", "More prose."])
+    assert searched == []
+    spaced.run(["Prose.", "   ", "More."])
+    assert searched == ["Prose.\n   \nMore.\n\n"]
+
+
+class _Recording:
+    def __init__(self, pattern: Any, seen: list[str]) -> None:
+        self.pattern, self.seen = pattern, seen
+
+    def sub(self, repl: str, text: str) -> str:
+        self.seen.append(text)
+        return self.pattern.sub(repl, text)  # type: ignore[no-any-return]
+
+
+def test_the_block_level_test_answers_as_the_librarys() -> None:
+    render_markdown("warm up")
+    md = gm._local.md
+    for tag in ["p", "P", "div/", "em", "span", "hr", "table", "", "pre", object(), None, 3]:
+        assert md.is_block_level(tag) == Markdown.is_block_level(md, tag)
 
 
 def test_a_body_of_plain_prose_is_tried_with_few_patterns() -> None:

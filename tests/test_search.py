@@ -198,6 +198,15 @@ def test_terms_drop_stopwords_and_plural_s() -> None:
     assert search.terms("The refugees of the cities") == {"refugee", "city"}
 
 
+def test_the_words_seen_are_forgotten_when_too_many(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "_TERMS_KEPT", 3)
+    monkeypatch.setattr(search, "_TERMS", search._Terms())
+    text = "refugees cities the patrols borders ministers talks"
+    assert search.body_terms(text) == "border city minister patrol refugee talk|||"
+    assert 0 < len(search._TERMS) <= 3
+    assert search.body_terms(text) == "border city minister patrol refugee talk|||"
+
+
 @needs_node
 def test_the_engine_splits_words_exactly_as_python(engine_on) -> None:
     samples = [
