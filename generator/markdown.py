@@ -295,7 +295,7 @@ def _markdown() -> markdown.Markdown:
             priority = next(item.priority for item in md.preprocessors._priority if item.name == name)
             md.preprocessors.register(_OnlyWith(md, md.preprocessors[name], marks), name, priority)
         _local.md = md
-        _local.blocks = _Selection(md.parser.blockprocessors, _block_needs)
+        _local.blocks = _Selection(md.parser.blockprocessors, _block_needs, _tested_by_block)
     return md
 
 
@@ -404,7 +404,12 @@ class _Selection:
     only iterate them, or ask for their length and for an item by position.
     """
 
-    def __init__(self, registry: Any, needs: Callable[[str, object], tuple[str, ...] | None]) -> None:
+    def __init__(
+        self,
+        registry: Any,
+        needs: Callable[[str, object], tuple[str, ...] | None],
+        used: Callable[[str, Any], Any] = lambda name, item: item,
+    ) -> None:
         items = list(registry)  # in the order Python-Markdown runs them (this sorts the registry)
         # The registry tells names only through its private list of entries, now in that order too.
         self.named = [(entry.name, item) for entry, item in zip(registry._priority, items, strict=True)]
@@ -412,12 +417,15 @@ class _Selection:
         self.marks = "".join(sorted({c for needs in self.needs.values() for s in needs or () for c in s}))
         self.lists: dict[str, list[Any]] = {}
         self.needs_of = {id(item): self.needs[name] for name, item in self.named}  # by id() of the item
+        self.used = {name: used(name, item) for name, item in self.named}  # what the lists hold
 
     def for_body(self, body: str) -> list[Any]:
         present = "".join(c for c in self.marks if c in body)
         found = self.lists.get(present)
         if found is None:
-            found = self.lists[present] = [p for n, p in self.named if _applies(self.needs[n], present)]
+            found = self.lists[present] = [
+                self.used[n] for n, _ in self.named if _applies(self.needs[n], present)
+            ]
         return found
 
 
@@ -481,6 +489,41 @@ def _inline_needs(name: str, pattern: object) -> tuple[str, ...] | None:
 
 def _block_needs(name: str, processor: object) -> tuple[str, ...] | None:
     return _BLOCK_NEEDS.get(name)
+
+
+# What one block must hold for a block processor's test to pass, where the body's characters say
+# too little: "-" is in most bodies, but a setext heading's underline follows a newline, and a
+# rule is three "-", "_" or "*" with at most two spaces between each.
+_BLOCK_TEST_NEEDS: Mapping[str, tuple[str, ...]] = {
+    "setextheader": ("\n=", "\n-"),
+    "hr": tuple(f"{c}{gap}{c}" for c in "-_*" for gap in ("", " ", "  ")),
+}
+
+
+class _TestedFirst:
+    """A block processor whose test is run only on blocks holding one of ``marks``.
+
+    Python-Markdown tests every block with every processor of the body's selection, and the
+    setext heading and rule tests search the whole block with expressions that try each
+    character: prose paragraphs, one long line each, were a twentieth of a conversion there.
+    Nothing but the parser's loop sees the stand-in, which asks the processor for the rest."""
+
+    def __init__(self, processor: Any, marks: tuple[str, ...]) -> None:
+        self.processor, self.marks = processor, marks
+
+    def test(self, parent: etree.Element, block: str) -> bool:
+        return any(mark in block for mark in self.marks) and bool(self.processor.test(parent, block))
+
+    def run(self, parent: etree.Element, blocks: list[str]) -> bool | None:
+        return self.processor.run(parent, blocks)  # type: ignore[no-any-return]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.processor, name)
+
+
+def _tested_by_block(name: str, processor: Any) -> Any:
+    marks = _BLOCK_TEST_NEEDS.get(name)
+    return processor if marks is None else _TestedFirst(processor, marks)
 
 
 def _plain_text(fragment: str) -> str:

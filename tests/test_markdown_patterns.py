@@ -78,6 +78,7 @@ _EACH = [
 @example(body=_EACH[5])
 @example(body=_EACH[6])
 @example(body="A line,\n \nthen one of a space: two paragraphs.")
+@example(body="Rules:\n\n- - -\n\n* * *\n\n_  _  _\n\n***\n\nA\n--\n\nB\n===\n")
 def test_a_body_renders_as_with_every_pattern_and_preprocessor(body: str) -> None:
     chosen = _render(body)
     md = gm._local.md
@@ -172,7 +173,23 @@ def test_the_lists_keep_the_order_python_markdown_runs_them_in() -> None:
     render_markdown("warm up")
     md = gm._local.md
     assert [item for _, item in gm._local.inline.named] == list(md.inlinePatterns)
-    assert [item for _, item in gm._local.blocks.named] == list(gm._local.blocks.for_body("#>|[:^*`<&\\!_"))
+    blocks = gm._local.blocks.for_body("#>|[:^*`<&\\!_")
+    assert [gm._local.blocks.used[name] for name, _ in gm._local.blocks.named] == blocks
+    assert [getattr(b, "processor", b) for b in blocks] == [item for _, item in gm._local.blocks.named]
+
+
+def test_setext_headings_and_rules_are_tested_only_in_blocks_with_their_marks() -> None:
+    render_markdown("warm up")
+    used = gm._local.blocks.used
+    setext, rule = used["setextheader"], used["hr"]
+    assert isinstance(setext, gm._TestedFirst) and isinstance(rule, gm._TestedFirst)
+    parent = gm.etree.Element("div")
+    assert setext.test(parent, "Title\n=====") and setext.test(parent, "Title\n---")
+    assert not setext.test(parent, "A well-known line = one block, no underline.")
+    assert rule.test(parent, "- - -") and rule.test(parent, "***") and rule.test(parent, "_  _  _")
+    assert not rule.test(parent, "A well-known *point* - made_here.")
+    html = render_markdown("Title\n=====\n\nText.\n\n* * *\n\nSub\n---\n").html
+    assert "<h1" in html and "<hr" in html and "<h2" in html
 
 
 def test_a_pattern_of_another_name_is_always_tried() -> None:
