@@ -38,7 +38,7 @@ import pygments
 from markdown.extensions.footnotes import NBSP_PLACEHOLDER
 from markdown.extensions.toc import slugify_unicode
 from markdown.preprocessors import NormalizeWhitespace, Preprocessor
-from markdown.treeprocessors import InlineProcessor, Treeprocessor
+from markdown.treeprocessors import InlineProcessor, Treeprocessor, UnescapeTreeprocessor
 from markdown.util import ETX, STX, AtomicString
 from pygments.formatters import HtmlFormatter
 from pygments.styles import get_style_by_name
@@ -287,6 +287,8 @@ def _markdown() -> markdown.Markdown:
         md = markdown.Markdown(extensions=extensions, output_format="html")
         md.is_block_level = _block_level_test(md.block_level_elements)  # type: ignore[method-assign]
         md.preprocessors.register(_SpacedLines(md), "normalize_whitespace", 30)
+        _local.unescape = _Unescape(md)
+        md.treeprocessors.register(_local.unescape, "unescape", 0)
         md.treeprocessors.register(_UnreferencedFootnotes(md), "footnote-unreferenced", 14)
         _local.inline = _Selection(md.inlinePatterns, _inline_needs)
         inline_priority = next(item.priority for item in md.treeprocessors._priority if item.name == "inline")
@@ -327,6 +329,19 @@ class _SpacedLines(NormalizeWhitespace):
 
 
 _SPACES_ONLY = re.compile(r"(?<=\n) +\n")  # Python-Markdown's own
+
+
+class _Unescape(UnescapeTreeprocessor):
+    """Python-Markdown's last tree pass, which puts back the characters a backslash escaped, run
+    only on a body with a backslash: only the escape and code patterns leave what it looks for,
+    and only for a backslash. It visits every element and attribute of the tree otherwise, for a
+    fortieth of a body's conversion. ``needed`` is set for each body (render_markdown)."""
+
+    needed = True
+
+    def run(self, root: etree.Element) -> None:
+        if self.needed:
+            super().run(root)
 
 
 # Preprocessors of Python-Markdown that change nothing in text without one of these, and are slow
@@ -558,6 +573,7 @@ def render_markdown(body: str) -> RenderedBody:
     md = _markdown()
     md.treeprocessors["inline"].inlinePatterns = _local.inline.for_body(body)  # type: ignore[attr-defined]
     md.parser.blockprocessors = _local.blocks.for_body(body)  # type: ignore[attr-defined]
+    _local.unescape.needed = "\\" in body
     try:
         rendered = md.convert(body)
         toc = tuple(_flatten_toc(getattr(md, "toc_tokens", ())))

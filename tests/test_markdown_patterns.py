@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 from markdown import Markdown
 from markdown.preprocessors import NormalizeWhitespace
-from markdown.treeprocessors import InlineProcessor
+from markdown.treeprocessors import InlineProcessor, UnescapeTreeprocessor
 
 import generator.markdown as gm
 from generator.markdown import MarkdownTooDeep, render_markdown
@@ -87,6 +87,7 @@ def test_a_body_renders_as_with_every_pattern_and_preprocessor(body: str) -> Non
         patch.setattr(gm._OnlyWith, "run", _always)
         patch.setattr(gm._InlineByRun, _LOOP, getattr(InlineProcessor, _LOOP))
         patch.setattr(gm._SpacedLines, "run", NormalizeWhitespace.run)
+        patch.setattr(gm._Unescape, "run", UnescapeTreeprocessor.run)
         patch.setattr(md, "is_block_level", Markdown.is_block_level.__get__(md))
         every = _render(body)
     assert chosen == every
@@ -151,6 +152,17 @@ class _Recording:
     def sub(self, repl: str, text: str) -> str:
         self.seen.append(text)
         return self.pattern.sub(repl, text)  # type: ignore[no-any-return]
+
+
+def test_escaped_characters_are_put_back_only_in_bodies_with_a_backslash() -> None:
+    assert (
+        render_markdown("Not \\*emphasis\\*, and `a\\\\b`.").html
+        == "<p>Not *emphasis*, and <code>a\\\\b</code>.</p>"
+    )
+    render_markdown("Plain prose.")
+    assert gm._local.unescape.needed is False
+    render_markdown("A \\# sign.")
+    assert gm._local.unescape.needed is True
 
 
 def test_the_block_level_test_answers_as_the_librarys() -> None:
