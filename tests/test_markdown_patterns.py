@@ -13,6 +13,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 from markdown import Markdown
+from markdown.extensions.toc import TocTreeprocessor
 from markdown.preprocessors import NormalizeWhitespace
 from markdown.treeprocessors import InlineProcessor, UnescapeTreeprocessor
 
@@ -88,6 +89,7 @@ def test_a_body_renders_as_with_every_pattern_and_preprocessor(body: str) -> Non
         patch.setattr(gm._InlineByRun, _LOOP, getattr(InlineProcessor, _LOOP))
         patch.setattr(gm._SpacedLines, "run", NormalizeWhitespace.run)
         patch.setattr(gm._Unescape, "run", UnescapeTreeprocessor.run)
+        patch.setattr(gm._HeadingsOnlyToc, "run", TocTreeprocessor.run)
         patch.setattr(md, "is_block_level", Markdown.is_block_level.__get__(md))
         every = _render(body)
     assert chosen == every
@@ -163,6 +165,25 @@ def test_escaped_characters_are_put_back_only_in_bodies_with_a_backslash() -> No
     assert gm._local.unescape.needed is False
     render_markdown("A \\# sign.")
     assert gm._local.unescape.needed is True
+
+
+def test_the_table_of_contents_pass_runs_only_on_a_tree_with_headings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ran: list[int] = []
+    library = TocTreeprocessor.run
+
+    def counted(self: Any, doc: Any) -> None:
+        ran.append(1)
+        library(self, doc)
+
+    monkeypatch.setattr(TocTreeprocessor, "run", counted)
+    assert render_markdown("Prose only.\n\n- a list\n").toc == ()
+    assert ran == []
+    assert render_markdown("## One\n\nText.\n\nTwo\n---\n").toc == ((2, "one", "One"), (2, "two", "Two"))
+    assert ran == [1]
+    quoted = render_markdown("> Inside\n> ======\n")
+    assert quoted.toc == ((1, "inside", "Inside"),) and '<h1 id="inside">' in quoted.html
 
 
 def test_the_block_level_test_answers_as_the_librarys() -> None:
