@@ -604,7 +604,9 @@ def render_markdown(body: str) -> RenderedBody:
         md.reset()
     clean = _CLEANER.clean(rendered).strip()
     text = _plain_text(clean)
-    return RenderedBody(html=clean, summary=_summary(clean), text=text, words=len(text.split()), toc=toc)
+    # _plain_text() leaves one space between words and none around them: no need to split again.
+    words = text.count(" ") + 1 if text else 0
+    return RenderedBody(html=clean, summary=_summary(clean), text=text, words=words, toc=toc)
 
 
 def _style_rules(style: str) -> list[str]:

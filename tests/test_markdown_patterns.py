@@ -93,6 +93,8 @@ def test_a_body_renders_as_with_every_pattern_and_preprocessor(body: str) -> Non
         patch.setattr(md, "is_block_level", Markdown.is_block_level.__get__(md))
         every = _render(body)
     assert chosen == every
+    if isinstance(chosen, RenderedBody):  # words are counted without splitting the text again
+        assert chosen.words == len(chosen.text.split())
 
 
 def test_a_run_of_text_is_tried_only_with_the_patterns_its_characters_allow() -> None:
