@@ -62,7 +62,7 @@ FIELDS = (
 
 
 @lru_cache(maxsize=1 << 14)
-def tag_slug(label: str) -> str:
+def _tag_slug(label: str) -> str:
     """The slug of a tag: an archive's thousands of articles share a few hundred tags, and
     python-slugify takes longer over one than the rest of a tag's checks."""
     # Turkish "İ" lower-cases to "i" plus a combining dot, which slugify turns into a
@@ -461,7 +461,7 @@ class _Validator:
         field = self.fields.get("tags")
         found: dict[str, Tag] = {}
         for i, value in enumerate(self.texts("tags")):
-            slug = tag_slug(value)
+            slug = _tag_slug(value)
             line = field.item_lines[i] if field and i < len(field.item_lines) else None
             if not slug:
                 self.error("tags", f"tag {quoted(value)} has no letters or digits", line)
