@@ -52,7 +52,7 @@ from generator.output import (
 from generator.output_check import FolderCheck
 from generator.parse import read_articles
 from generator.records import diagnostic_from_record, diagnostic_record
-from generator.render import PageState, fingerprints, page_state, render_routes
+from generator.render import PageState, Written, fingerprints, page_state, render_routes
 from generator.routes import Route, build_routes, patched_routes
 from generator.search import INDEX_FILE as SEARCH_INDEX
 from generator.search_docs import ArticleDocs
@@ -435,13 +435,21 @@ def _write_pages(
     problems: list[Diagnostic] = []
     with _writing(problems):
         stale = [routes[n] for n in writer.keep_known((r.path, prints[r.path]) for r in routes)]
-        results = render_routes(templates, ctx, stale, jobs)
+        twin = writer.fresh_twin()
+        if twin is not None:
+            for route in stale:
+                writer.claim(route.path)
+        results = render_routes(templates, ctx, stale, jobs, twin)
         if progress:
             results = _bar("Rendering", "page")(results, len(stale))
         for route, data in results:
             if isinstance(data, Diagnostic):
                 if data not in problems:
                     problems.append(data)
+            elif isinstance(data, Written):
+                if data.error is not None:
+                    raise writer.failed(route.path, "write the output", data.error)
+                writer.put_new(route.path, prints[route.path], data.digest)
             elif not problems:
                 writer.put(route.path, prints[route.path], data)
     raise_if_errors(problems)

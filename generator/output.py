@@ -296,6 +296,29 @@ class OutputWriter:
             self._as_live.append(rel)
         return others
 
+    def fresh_twin(self) -> str | None:
+        """The twin's path when this is a first build, with no live folder whose files could be kept:
+        every file is new, so the processes that render pages may write them into the twin
+        themselves (write_new), sparing the main process the pages' bytes (400 MB at 10,000
+        articles). Starts the twin; None on any other build."""
+        if self.front_real is not None or os.path.lexists(self.front):
+            return None
+        try:
+            self._start()
+        except OSError as exc:
+            raise self.failed("", "prepare the new build", exc) from exc
+        return os.fspath(self.back) if "" in self._fresh else None
+
+    def claim(self, rel: str) -> None:
+        """Reserve ``rel`` for a file that write_new() will make (see fresh_twin)."""
+        self._claim(rel)
+
+    def put_new(self, rel: str, fingerprint: str, digest: str) -> None:
+        """Record the file write_new() made at ``rel`` (claimed) with the bytes of ``digest``."""
+        self.desired[rel] = (fingerprint, digest)
+        self._changed.add(rel)
+        self.written += 1
+
     def _claim(self, rel: str) -> None:
         """Refuse a path outside the output, or one given twice (also in another case)."""
         _check_relative(rel)
@@ -328,7 +351,7 @@ class OutputWriter:
             self._changed.add(rel)
             self._place(rel, partial(_write, data=data))
         except OSError as exc:
-            raise self._failed(rel, "write the output", exc) from exc
+            raise self.failed(rel, "write the output", exc) from exc
         self.written += 1
 
     def unchanged(self) -> bool:
@@ -356,7 +379,7 @@ class OutputWriter:
         except OSError as exc:
             if copied:
                 remove(self.spare)
-            raise self._failed("", "swap the new build in", exc) from exc
+            raise self.failed("", "swap the new build in", exc) from exc
         if copied:  # a first build: its copy becomes the twin, now that the twin is the live folder
             try:
                 os.rename(self.spare, self.back)
@@ -395,7 +418,7 @@ class OutputWriter:
         try:
             self._start()
         except OSError as exc:
-            raise self._failed("", "prepare the new build", exc) from exc
+            raise self.failed("", "prepare the new build", exc) from exc
         for number, rel in enumerate(self._as_live):
             if number % 256 == 0 and stop():
                 return False
@@ -405,12 +428,13 @@ class OutputWriter:
                     self._changed.add(rel)
                     self._place(rel, partial(os.link, f"{self.front}/{rel}"))
                 except OSError as exc:
-                    raise self._failed(rel, "write the output", exc) from exc
+                    raise self.failed(rel, "write the output", exc) from exc
                 self.linked += 1
         self._remove_extras()
         return True
 
-    def _failed(self, rel: str, action: str, error: OSError) -> WriteFailed:
+    def failed(self, rel: str, action: str, error: OSError) -> WriteFailed:
+        """The WriteFailed of ``error``, naming ``rel`` as readers of the output folder see it."""
         return WriteFailed(_shown(self.front / rel if rel else self.front, self.site_root), action, error)
 
     def _twin_has(self, rel: str, digest: str, data: bytes | None) -> bool:
@@ -529,7 +553,7 @@ class OutputWriter:
             except (FileNotFoundError, NotADirectoryError):
                 pass  # gone already, or a folder above it is now a file of this build
             except OSError as exc:
-                raise self._failed(rel, "remove an old file of the output", exc) from exc
+                raise self.failed(rel, "remove an old file of the output", exc) from exc
             folders.update(p for p in path.parents if p != self.back and self.back in p.parents)
         for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
             with contextlib.suppress(OSError):
@@ -622,6 +646,33 @@ def _write(path: str, data: bytes) -> None:
             view = view[os.write(handle, view) :]
     finally:
         os.close(handle)
+
+
+def write_new(twin: str, rel: str, data: bytes) -> str:
+    """Make the file ``rel`` of the fresh twin ``twin`` (OutputWriter.fresh_twin), with the folders
+    it needs; returns the digest of ``data``. ``rel`` was claimed, so checked, in the main process.
+    Only this build writes in a twin it made, and never over a file there: a second write of one
+    path fails rather than following a link."""
+    path = f"{twin}/{rel}"
+    try:
+        handle = os.open(path, _NEW_FILE, 0o666)
+    except FileNotFoundError:
+        folder = twin
+        for part in rel.split("/")[:-1]:
+            folder = f"{folder}/{part}"
+            with contextlib.suppress(FileExistsError):  # made by another process for a page beside
+                os.mkdir(folder)
+        handle = os.open(path, _NEW_FILE, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(handle, view) :]
+    finally:
+        os.close(handle)
+    return digest_of(data)
+
+
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:

@@ -18,6 +18,7 @@ from generator.context import Context, page_inputs, page_view, site_view
 from generator.errors import Diagnostic
 from generator.feeds import atom_xml
 from generator.model import Article
+from generator.output import write_new
 from generator.pagemeta import feed_document
 from generator.routes import Route
 from generator.templates import TemplateSet
@@ -137,19 +138,41 @@ def _touched(ctx: Context, route: Route, changed: set[str], cards: set[str]) -> 
     return bool(cards) and any(a.source_path in cards for a in route.articles)
 
 
+@dataclass(frozen=True)
+class Written:
+    """A page the rendering process wrote into a fresh twin itself (output.write_new): the digest
+    of its bytes, or the error that stopped the write."""
+
+    digest: str
+    error: OSError | None = None
+
+
 def render_routes(
-    templates: TemplateSet, ctx: Context, routes: list[Route], jobs: int
-) -> Iterator[tuple[Route, bytes | Diagnostic]]:
-    """Each route with its bytes, or with the diagnostic of the template error that stopped it."""
+    templates: TemplateSet, ctx: Context, routes: list[Route], jobs: int, twin: str | None = None
+) -> Iterator[tuple[Route, bytes | Written | Diagnostic]]:
+    """Each route with its bytes, or with the diagnostic of the template error that stopped it.
+    Given a fresh twin (OutputWriter.fresh_twin) whose paths the routes' are claimed in, each
+    page is written there where it was rendered, and only its digest comes back."""
     # Workers get the routes by fork, so only a number travels to them, never a route's articles.
-    shared = {"templates": templates, "ctx": ctx, "routes": routes}
+    shared = {"templates": templates, "ctx": ctx, "routes": routes, "twin": twin}
     results = parallel_map(_render_one, range(len(routes)), jobs=jobs, shared=shared, count=len(routes))
     yield from zip(routes, results, strict=True)
 
 
-def _render_one(number: int) -> bytes | Diagnostic:
-    templates: TemplateSet = state("templates")
+def _render_one(number: int) -> bytes | Written | Diagnostic:
     route: Route = state("routes")[number]
+    data = _rendered(route)
+    twin: str | None = state("twin")
+    if twin is None or isinstance(data, Diagnostic):
+        return data
+    try:
+        return Written(write_new(twin, route.path, data))
+    except OSError as exc:
+        return Written("", exc)
+
+
+def _rendered(route: Route) -> bytes | Diagnostic:
+    templates: TemplateSet = state("templates")
     try:
         return render_route(templates, state("ctx"), route)
     except DamagedBody:
