@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ from generator.output import (
     digest_of,
     output_lock,
     tree_key,
+    write_new,
 )
 from generator.output_check import FolderCheck
 from generator.parse import read_articles
@@ -439,7 +441,8 @@ def _write_pages(
         if twin is not None:
             for route in stale:
                 writer.claim(route.path)
-        results = render_routes(templates, ctx, stale, jobs, twin)
+        store = partial(write_new, twin) if twin is not None else None
+        results = render_routes(templates, ctx, stale, jobs, store)
         if progress:
             results = _bar("Rendering", "page")(results, len(stale))
         for route, data in results:

@@ -18,7 +18,6 @@ from generator.context import Context, page_inputs, page_view, site_view
 from generator.errors import Diagnostic
 from generator.feeds import atom_xml
 from generator.model import Article
-from generator.output import write_new
 from generator.pagemeta import feed_document
 from generator.routes import Route
 from generator.templates import TemplateSet
@@ -140,21 +139,25 @@ def _touched(ctx: Context, route: Route, changed: set[str], cards: set[str]) -> 
 
 @dataclass(frozen=True)
 class Written:
-    """A page the rendering process wrote into a fresh twin itself (output.write_new): the digest
-    of its bytes, or the error that stopped the write."""
+    """A page the rendering process stored itself (see render_routes): the digest of its bytes,
+    or the error that stopped the write."""
 
     digest: str
     error: OSError | None = None
 
 
 def render_routes(
-    templates: TemplateSet, ctx: Context, routes: list[Route], jobs: int, twin: str | None = None
+    templates: TemplateSet,
+    ctx: Context,
+    routes: list[Route],
+    jobs: int,
+    store: Callable[[str, bytes], str] | None = None,
 ) -> Iterator[tuple[Route, bytes | Written | Diagnostic]]:
     """Each route with its bytes, or with the diagnostic of the template error that stopped it.
-    Given a fresh twin (OutputWriter.fresh_twin) whose paths the routes' are claimed in, each
-    page is written there where it was rendered, and only its digest comes back."""
+    With ``store(path, data)``, which writes a page and returns its digest (on a first build, the
+    writer's fresh twin), each page is stored where it was rendered and only its digest comes back."""
     # Workers get the routes by fork, so only a number travels to them, never a route's articles.
-    shared = {"templates": templates, "ctx": ctx, "routes": routes, "twin": twin}
+    shared = {"templates": templates, "ctx": ctx, "routes": routes, "store": store}
     results = parallel_map(_render_one, range(len(routes)), jobs=jobs, shared=shared, count=len(routes))
     yield from zip(routes, results, strict=True)
 
@@ -162,11 +165,11 @@ def render_routes(
 def _render_one(number: int) -> bytes | Written | Diagnostic:
     route: Route = state("routes")[number]
     data = _rendered(route)
-    twin: str | None = state("twin")
-    if twin is None or isinstance(data, Diagnostic):
+    store: Callable[[str, bytes], str] | None = state("store")
+    if store is None or isinstance(data, Diagnostic):
         return data
     try:
-        return Written(write_new(twin, route.path, data))
+        return Written(store(route.path, data))
     except OSError as exc:
         return Written("", exc)
 
