@@ -639,7 +639,11 @@ def _walk_files(folder: Path) -> Iterator[Path]:
 def _write(path: str, data: bytes) -> None:
     """``Path(path).write_bytes(data)`` without its objects (18,500 files a cold build at 10,000),
     and never through a link planted at ``path``."""
-    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW, 0o666)
+    _fill(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW, 0o666), data)
+
+
+def _fill(handle: int, data: bytes) -> None:
+    """Write all of ``data`` to the open file ``handle`` (a write may take only part), then close it."""
     try:
         view = memoryview(data)
         while view:
@@ -663,12 +667,7 @@ def write_new(twin: str, rel: str, data: bytes) -> str:
             with contextlib.suppress(FileExistsError):  # made by another process for a page beside
                 os.mkdir(folder)
         handle = os.open(path, _NEW_FILE, 0o666)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(handle, view) :]
-    finally:
-        os.close(handle)
+    _fill(handle, data)
     return digest_of(data)
 
 
