@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +48,6 @@ from generator.output import (
     digest_of,
     output_lock,
     tree_key,
-    write_new,
 )
 from generator.output_check import FolderCheck
 from generator.parse import read_articles
@@ -437,11 +435,7 @@ def _write_pages(
     problems: list[Diagnostic] = []
     with _writing(problems):
         stale = [routes[n] for n in writer.keep_known((r.path, prints[r.path]) for r in routes)]
-        twin = writer.fresh_twin()
-        if twin is not None:
-            for route in stale:
-                writer.claim(route.path)
-        store = partial(write_new, twin) if twin is not None else None
+        store = writer.page_store(r.path for r in stale)
         results = render_routes(templates, ctx, stale, jobs, store)
         if progress:
             results = _bar("Rendering", "page")(results, len(stale))

@@ -301,7 +301,7 @@ class OutputWriter:
         every file is new, so the processes that render pages may write them into the twin
         themselves (write_new), sparing the main process the pages' bytes (400 MB at 10,000
         articles). Starts the twin; None on any other build."""
-        if self.front_real is not None or os.path.lexists(self.front):
+        if os.path.lexists(self.front):
             return None
         try:
             self._start()
@@ -309,12 +309,18 @@ class OutputWriter:
             raise self.failed("", "prepare the new build", exc) from exc
         return os.fspath(self.back) if "" in self._fresh else None
 
-    def claim(self, rel: str) -> None:
-        """Reserve ``rel`` for a file that write_new() will make (see fresh_twin)."""
-        self._claim(rel)
+    def page_store(self, paths: Iterable[str]) -> Callable[[str, bytes], str] | None:
+        """On a first build (see fresh_twin), ``write_new`` bound to the fresh twin, with ``paths``
+        claimed for it: what rendering processes call to write each page; None on any other build."""
+        twin = self.fresh_twin()
+        if twin is None:
+            return None
+        for rel in paths:
+            self._claim(rel)
+        return partial(write_new, twin)
 
     def put_new(self, rel: str, fingerprint: str, digest: str) -> None:
-        """Record the file write_new() made at ``rel`` (claimed) with the bytes of ``digest``."""
+        """Record the file the page store made at ``rel`` with the bytes of ``digest``."""
         self.desired[rel] = (fingerprint, digest)
         self._changed.add(rel)
         self.written += 1
@@ -661,11 +667,8 @@ def write_new(twin: str, rel: str, data: bytes) -> str:
     try:
         handle = os.open(path, _NEW_FILE, 0o666)
     except FileNotFoundError:
-        folder = twin
-        for part in rel.split("/")[:-1]:
-            folder = f"{folder}/{part}"
-            with contextlib.suppress(FileExistsError):  # made by another process for a page beside
-                os.mkdir(folder)
+        # exist_ok: another process may have made a folder for a page beside.
+        os.makedirs(os.path.dirname(path), exist_ok=True)
         handle = os.open(path, _NEW_FILE, 0o666)
     _fill(handle, data)
     return digest_of(data)
