@@ -1,4 +1,8 @@
-"""The search entries of a build, as the search index reads them: in its order, newest first.
+"""The search entries of a build, as the search index reads them: in its order, oldest first.
+
+Oldest first so that the day's new articles, newer than all the others, take the next numbers and
+leave every other article's where it was: the index of the day before is then patched, not made
+anew (see search_index._patched).
 
 The index needs whole entries (title, link, date label, summary, terms) only for the articles whose
 results or terms it writes. After an edit that is the edited article and the two dozen beside it in
@@ -51,7 +55,7 @@ class Docs(Sequence[SearchDoc]):
 
 class ListedDocs(Docs):
     def __init__(self, docs: Iterable[SearchDoc]) -> None:
-        self._docs = sorted(docs, key=_newest_first)
+        self._docs = sorted(docs, key=_newest_first, reverse=True)
         self.ids = [d.id for d in self._docs]
         self.digests = [d.digest for d in self._docs]
 
@@ -92,7 +96,8 @@ class ArticleDocs(Docs):
 
 
 def _in_order(articles: list[Article], order: Sequence[str]) -> list[Article]:
-    """``articles`` in ``order`` when it names each of them once; else sorted newest first."""
+    """``articles`` in ``order`` when it names each of them once; else sorted oldest first (the
+    reverse of the site's lists, newest first with equal times by path)."""
     if order and len(order) == len(articles):
         by_path = {a.source_path: a for a in articles}
         if len(by_path) == len(order) == len(set(order)):
@@ -100,7 +105,7 @@ def _in_order(articles: list[Article], order: Sequence[str]) -> list[Article]:
                 return [by_path[path] for path in order]
             except KeyError:
                 pass  # other articles: sort them
-    return sorted(articles, key=lambda a: (-article_seconds(a), a.source_path))
+    return sorted(articles, key=lambda a: (-article_seconds(a), a.source_path), reverse=True)
 
 
 def _grouped(keys: Iterable[tuple[Iterable[tuple[str, str]], Iterable[tuple[str, str]], str]]) -> Filters:

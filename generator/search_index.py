@@ -5,7 +5,7 @@ registry (``__datelineSearch.index(...)``, ``.terms(...)``, ``.docs(...)``), loa
 ``<script src>``. 10,000 articles have some 40 MB of body text, so no file holds text; the index is
 split three ways (sizes for 10,000 synthetic articles, 6.2 million words):
 
-- ``search/index.js`` (about 60 KB), loaded first: articles are numbered newest first; it holds the
+- ``search/index.js`` (about 60 KB), loaded first: articles are numbered oldest first; it holds the
   country, topic and year filters (sets of article numbers), the shard lists and the tokenizer's
   settings, so that Python and JavaScript split words alike.
 - ``search/t-<hash>.js`` (some 200 files of 12-48 KB): the terms in UTF-16 order (as JavaScript
@@ -20,8 +20,9 @@ MiniSearch 31 MB, lunr 69 MB, FlexSearch 81 MB in per-field parts; none splits b
 (docs/search.md has the figures). File names carry a hash of the bytes, so a cached ``index.js``
 never meets newer shards. Lists of article numbers are gaps in variable-length base-32 digits.
 
-An edited article changes the lists of a few terms only, so a build patches the previous build's
-shards (read back from the output folder, checked against the hash in their names) instead of
+An edited article changes the lists of a few terms only, and an added one (numbered after all the
+others, when it is the newest) puts its number at the end of some; so a build patches the previous
+build's shards (read back from the output folder, checked against the hash in their names) instead of
 reading every body again. Shards start at terms chosen by a hash of the term, not by running size
 alone, so a patched term moves no other shard's boundaries; the result is byte for byte what a
 build from scratch makes.
@@ -58,8 +59,8 @@ from generator.search_docs import Docs, docs_of
 TERM_SHARD_BYTES = 48_000  # a shard is cut at the first term past this size
 DOCS_PER_CHUNK = 25
 SUMMARY_CHARS = 240  # a result shows at most this much of the summary
-FORMAT = 2  # of search/index.js, which the page's script checks
-STATE_FORMAT = 4  # of SearchState's data in the build cache
+FORMAT = 3  # of search/index.js; from 3, articles are numbered oldest first
+STATE_FORMAT = 5  # of SearchState's data in the build cache
 PATCH_LIMIT = 500  # past this many changed articles, making the index anew is as quick
 _CUT_MASK = 255  # a term whose CRC-32 has these bits clear may start a shard
 # 32 digits end a number, 32 more continue it; all are safe in a JSON string.
@@ -183,7 +184,7 @@ def build_search(
     entries: Docs | Iterable[SearchDoc], sources: Sources
 ) -> tuple[dict[str, bytes], SearchState]:
     """Every file of the search index by output path, and the state for the next build."""
-    docs = docs_of(entries)  # newest first
+    docs = docs_of(entries)  # oldest first
     kept: dict[str, _Shard] = {}
     patched = _patched(docs, sources, kept) if sources.previous is not None else None
     if patched is not None:
@@ -207,12 +208,13 @@ def _chunks(docs: Docs, files: dict[str, bytes], sources: Sources, changed: list
     """Write the result chunks; return their file names. After a patch (``changed`` says which
     article numbers changed), a chunk holding none of them is the previous build's file."""
     previous = sources.previous.chunks if sources.previous is not None and changed is not None else ()
-    if len(previous) != -(-len(docs) // DOCS_PER_CHUNK):
+    if len(previous) > -(-len(docs) // DOCS_PER_CHUNK):
         previous = ()
+    # After a patch the chunks before the added articles' (numbered last) hold the same articles.
     dirty = {n // DOCS_PER_CHUNK for n in changed or ()}
     names: list[str] = []
     for number, start in enumerate(range(0, len(docs), DOCS_PER_CHUNK)):
-        if previous and number not in dirty:
+        if number < len(previous) and number not in dirty:
             name = previous[number]
             data = sources.read(f"{FOLDER}/{name}")
             if data is not None and _name("d", data) == name:
@@ -258,20 +260,24 @@ def _drained(every: list[str], *lists: dict[str, array[int]]) -> Iterator[tuple[
 def _patched(
     docs: Docs, sources: Sources, kept: dict[str, _Shard]
 ) -> tuple[list[Row], list[tuple[str, Entry]], list[int]] | None:
-    """The previous index with the changed articles' terms swapped, and the numbers of those
-    articles; or None where that cannot be done: articles added, removed or reordered, too many
-    changes, or a previous file missing."""
+    """The previous index with the changed articles' terms swapped and the added ones' put in, and
+    the numbers of those articles; or None where that cannot be done: articles removed or
+    reordered, one added older than the newest before it (it would take another's number), too
+    many changes, or a previous file missing.
+
+    Articles are numbered oldest first, so the new articles of the day, newer than all the others,
+    take the next numbers and every earlier article keeps its own."""
     previous = sources.previous
     assert previous is not None
-    if len(docs) != len(previous.rows) or any(
-        i != r[0] for i, r in zip(docs.ids, previous.rows, strict=True)
-    ):
+    before = len(previous.rows)
+    if len(docs) < before or any(i != r[0] for i, r in zip(docs.ids[:before], previous.rows, strict=True)):
         return None
     changed = [
         n
-        for n, (digest, r) in enumerate(zip(docs.digests, previous.rows, strict=True))
+        for n, (digest, r) in enumerate(zip(docs.digests[:before], previous.rows, strict=True))
         if not digest or digest != r[1]
     ]
+    changed += range(before, len(docs))
     if len(changed) > PATCH_LIMIT:
         return None
     entries = _read_shards(previous.shards, sources.read, kept)
@@ -282,12 +288,16 @@ def _patched(
     known = set(order)
     added: set[str] = set()
     for number in changed:
-        old_body = sources.old_body(rows[number][2])
-        if old_body is None:
-            return None
         doc = docs[number]
-        rows[number] = _row(doc)
-        old = _places(old_body, previous.rows[number])
+        if number < before:
+            old_body = sources.old_body(rows[number][2])
+            if old_body is None:
+                return None
+            old = _places(old_body, rows[number])
+            rows[number] = _row(doc)
+        else:
+            old = {}
+            rows.append(_row(doc))
         new = _places(sources.body(doc), rows[number])
         for t in old.keys() | new.keys():
             was, now = old.get(t, _NOWHERE), new.get(t, _NOWHERE)

@@ -50,11 +50,11 @@ def assert_stamps_match_the_folders(site: Path) -> None:
                 assert lines is not None and stamp_of(lines) == found[1], folder.name
 
 
-def random_article(rng: random.Random, n: int) -> str:
+def random_article(rng: random.Random, n: int, day: str | None = None) -> str:
     countries = ", ".join(rng.sample(COUNTRIES[:3] + COUNTRIES[4:], rng.randint(1, 2)))
     tags = ", ".join(rng.sample(TAGS, rng.randint(0, 2)))
     topics = rng.choice(["[conflict]", "[refugees]", "[conflict, refugees]"])
-    date = f"20{rng.randint(18, 21)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+    date = day or f"20{rng.randint(18, 21)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
     body = "\n\n".join(
         f"Synthetic paragraph {i} of article {n}, revision {rng.randint(0, 999)}." for i in range(3)
     )
@@ -230,7 +230,9 @@ def test_random_edit_sequences_match_clean_builds(
                 text.replace("title: Synthetic", "title: Renamed synthetic", 1), encoding="utf-8"
             )
         elif action == "add":
-            (site / f"content/a{next_id}.md").write_text(random_article(rng, next_id), encoding="utf-8")
+            # Half the time the newest article, as a day's news is: the search index is patched.
+            day = (date(2022, 1, 1) + timedelta(days=next_id)).isoformat() if rng.random() < 0.5 else None
+            (site / f"content/a{next_id}.md").write_text(random_article(rng, next_id, day), encoding="utf-8")
             next_id += 1
         elif action == "delete" and len(names) > 3:
             victim.unlink()
@@ -254,6 +256,26 @@ def test_random_edit_sequences_match_clean_builds(
         build(site, BuildOptions(), memory if step % 3 != 2 else None)
         assert_stamps_match_the_folders(site)
         assert tree(site / "output") == clean_build(site, tmp_path), f"after {action}"
+
+
+def test_an_added_newest_article_leaves_the_other_search_files_as_they_were(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    """Articles are numbered oldest first in the search index: the day's new article takes the
+    next number, and the result files of the others are kept, modification time and all."""
+    rng = random.Random(7)
+    site = make_site({f"content/a{n}.md": random_article(rng, n) for n in range(60)})
+    build(site)
+    search = site / "output" / "search"
+    before = {p.name: p.stat().st_mtime_ns for p in search.glob("d-*.js")}
+    assert len(before) == 3  # 25 articles a file
+    time.sleep(0.01)
+    (site / "content/a60.md").write_text(random_article(rng, 60, "2023-05-01"), encoding="utf-8")
+    build(site)
+    after = {p.name: p.stat().st_mtime_ns for p in search.glob("d-*.js")}
+    assert tree(site / "output") == clean_build(site, tmp_path)
+    kept = {name for name, mtime in after.items() if before.get(name) == mtime}
+    assert len(kept) == 2 and len(after) == 3
 
 
 def test_parallel_and_serial_builds_are_identical(make_site: MakeSite, tmp_path: Path) -> None:

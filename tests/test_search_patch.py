@@ -88,13 +88,46 @@ def test_an_edit_changes_few_shard_files() -> None:
     assert 0 < len(shards - before) <= 3 and len(shards) > 20
 
 
-def test_added_removed_or_reordered_articles_make_the_index_anew() -> None:
+def test_removed_reordered_or_older_added_articles_make_the_index_anew() -> None:
     docs = _keyed([doc(f"Article {n}", f"2020-01-{n + 1:02d}", text=f"body {n} words") for n in range(5)])
     previous = _Previous(docs)
-    for changed in (docs[1:], [*docs, _keyed([doc("New", "2021-01-01", text="fresh")])[0]]):
+    older = _keyed([doc("Old", "2019-01-01", text="found in the attic")])[0]
+    moved = replace(docs[0], date="2020-02-01")  # now the newest: every other article's number moves
+    for changed in (docs[1:], [*docs, older], _keyed([moved, *docs[1:]])):
         previous.asked.clear()
         files, _ = build_search(changed, previous.sources())
         assert files == search_files(changed) and len(previous.asked) == len(changed)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_added_newest_articles_are_patched_in(seed: int) -> None:
+    """The day's new articles, newer than all the others, take the next numbers: the index is
+    patched, reading only their bodies, and only the last result files are made again."""
+    rng = random.Random(seed)
+    docs = _keyed(list(synthetic_docs(120, seed=seed)))
+    previous = _Previous(docs)
+    words = sorted({w for d in docs[:20] for w in d.text.split() if w.isalpha()})
+    state = previous.state
+    for day in range(3):
+        news = [
+            replace(d, id=f"content/new-{day}-{n}.md", date=f"2031-0{day + 1}-{n + 1:02d}", timestamp=None)
+            for n, d in enumerate(rng.sample(docs, rng.randint(1, 28)))
+        ]
+        edited = [*docs, *news]
+        for n in rng.sample(range(len(docs)), rng.randint(0, 2)):
+            edited[n] = _edit(edited[n], rng, words)
+        edited = _keyed(edited)
+        previous.asked.clear()
+        files, state = build_search(edited, previous.sources(state))
+        assert files == search_files(edited)
+        changed = {d.id for d, old in zip(edited[: len(docs)], docs, strict=True) if d.digest != old.digest}
+        assert set(previous.asked) == changed | {d.id for d in news}
+        chunks_before = sorted(p for p in previous.files if p.startswith("search/d-"))
+        chunks_now = {p for p in files if p.startswith("search/d-")}
+        assert len(chunks_now - set(chunks_before)) <= len(changed) + 2 + len(news) // 25
+        previous.files = files
+        previous.bodies.update((d.body_key, body_terms(d.text)) for d in edited)
+        docs = edited
 
 
 def test_a_previous_file_that_is_missing_or_altered_is_not_trusted() -> None:

@@ -193,7 +193,8 @@
       const passes = (doc) => sets.every((set) => set[doc]);
       if (!tokens.length) {
         const docs = [];
-        if (sets.length) for (let doc = 0; doc < this.count; doc++) if (passes(doc)) docs.push(doc);
+        // Article numbers run oldest first: the newest is listed first.
+        if (sets.length) for (let doc = this.count - 1; doc >= 0; doc--) if (passes(doc)) docs.push(doc);
         return { docs, terms: new Set(), words: 0 };
       }
       const expanded = await this.expand(tokens);
@@ -222,8 +223,8 @@
       }
       const docs = [];
       for (let doc = 0; doc < n; doc++) if (matched[doc] === tokens.length && passes(doc)) docs.push(doc);
-      // Article numbers run newest first, so the lower number wins a tie.
-      docs.sort((a, b) => total[b] - total[a] || a - b);
+      // Article numbers run oldest first, so the higher number (the newer article) wins a tie.
+      docs.sort((a, b) => total[b] - total[a] || b - a);
       return { docs, terms, words: tokens.length };
     }
 

@@ -1,0 +1,1 @@
+__datelineSearch.terms(["about","article","environment","fixture","glacier","iceland","invented","measurement","moss","survey","synthetic"],[["00","","00"],["00","","00"],["","","00"],["00","00","00"],["0","0","0"],["","","00"],["00","","00"],["","0"],["4","1","1"],["4","1","1"],["00","00","00"]]);

@@ -1,1 +1,0 @@
-__datelineSearch.terms(["about","article","environment","fixture","glacier","iceland","invented","measurement","moss","survey","synthetic"],[["00","","00"],["00","","00"],["","","00"],["00","00","00"],["4","1","1"],["","","00"],["00","","00"],["","1"],["0","0","0"],["0","0","0"],["00","00","00"]]);
