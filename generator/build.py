@@ -429,7 +429,9 @@ def _write_pages(
         state = page_state(templates, ctx, routes, settings, index_key)
         if writer.front_manifest is None:
             previous = None
-        prints = fingerprints(templates, ctx, routes, settings, (previous, state), writer.known_fingerprint)
+        prints = fingerprints(
+            templates, ctx, routes, settings, (previous, state), writer.known_fingerprint, jobs
+        )
     except jinja2.TemplateError as exc:
         raise BuildFailed([templates.diagnostic(exc, "")]) from None
     problems: list[Diagnostic] = []

@@ -104,13 +104,17 @@ def fingerprints(
     settings: str,
     states: tuple[PageState | None, PageState],
     known: Callable[[str], str | None],
+    jobs: int = 1,
 ) -> dict[str, str]:
     """The fingerprint of every route. Given the previous build's state and this one's, only pages
     an edit touched are computed again; the rest keep the fingerprint ``known`` gives (the live
     folder's, which the previous build made)."""
     previous, current = states
     if previous is None or current.structure != previous.structure:
-        return {r.path: fingerprint(templates, ctx, r, settings) for r in routes}
+        # Every page's, in ``jobs`` processes: 171,000 pages of 100,000 articles took one 5 s.
+        shared = {"templates": templates, "ctx": ctx, "routes": routes, "settings": settings}
+        found = parallel_map(_fingerprint_of, range(len(routes)), jobs=jobs, shared=shared, count=len(routes))
+        return {r.path: f for r, f in zip(routes, found, strict=True)}
     changed = {p for p, d in current.articles.items() if previous.articles.get(p) != d}
     cards = {p for p in changed if previous.articles[p][1] != current.articles[p][1]}
     result: dict[str, str] = {}
@@ -121,6 +125,10 @@ def fingerprints(
         else:
             result[route.path] = old
     return result
+
+
+def _fingerprint_of(number: int) -> str:
+    return fingerprint(state("templates"), state("ctx"), state("routes")[number], state("settings"))
 
 
 def _touched(ctx: Context, route: Route, changed: set[str], cards: set[str]) -> bool:

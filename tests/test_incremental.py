@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import BuildOptions, BuildResult, build, mirror_output
+from generator.build import BuildOptions, BuildResult, build, clean, mirror_output
 from generator.cache import CACHE_DIR, CACHE_FILE, open_cache
 from generator.memory import BuildMemory
 from generator.output import OutputWriter, stamp_of, stat_lines, tree_key
@@ -284,6 +284,23 @@ def test_parallel_and_serial_builds_are_identical(make_site: MakeSite, tmp_path:
     build(site, BuildOptions(output=tmp_path / "serial", jobs=1, cache=False))
     build(site, BuildOptions(output=tmp_path / "parallel", jobs=2, cache=False))
     assert tree(tmp_path / "serial") == tree(tmp_path / "parallel")
+
+
+def test_pages_are_fingerprinted_alike_in_one_process_or_several(make_site: MakeSite, tmp_path: Path) -> None:
+    """A build that fingerprints every page (a first one, or after an article was added) does it
+    in worker processes: what it records must be what one process computes."""
+    rng = random.Random(8)
+    site = make_site({f"content/a{n}.md": random_article(rng, n) for n in range(80)})
+    recorded = []
+    for jobs in (1, 2):
+        clean(site)
+        build(site, BuildOptions(jobs=jobs))
+        with open_cache(site) as cache:
+            key = tree_key(site / "output")
+            found = cache.manifest(key) if key is not None else None
+        assert found is not None
+        recorded.append({p: fingerprint for p, (fingerprint, _) in found[0].items() if p.endswith(".html")})
+    assert recorded[0] == recorded[1] and len(recorded[0]) > 64
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncate", "empty", "version"])
