@@ -438,19 +438,19 @@ def _write_pages(
     with _writing(problems):
         stale = [routes[n] for n in writer.keep_known((r.path, prints[r.path]) for r in routes)]
         store = writer.page_store(r.path for r in stale)
-        results = render_routes(templates, ctx, stale, jobs, store)
-        if progress:
-            results = _bar("Rendering", "page")(results, len(stale))
-        for route, data in results:
-            if isinstance(data, Diagnostic):
-                if data not in problems:
-                    problems.append(data)
-            elif isinstance(data, Written):
-                if data.error is not None:
-                    raise writer.failed(route.path, "write the output", data.error)
-                writer.put_new(route.path, prints[route.path], data.digest)
-            elif not problems:
-                writer.put(route.path, prints[route.path], data)
+        rendered = render_routes(templates, ctx, stale, jobs, store)
+        results = _bar("Rendering", "page")(rendered, len(stale)) if progress else rendered
+        with contextlib.closing(rendered):  # a failed write stops the build: end the workers
+            for route, data in results:
+                if isinstance(data, Diagnostic):
+                    if data not in problems:
+                        problems.append(data)
+                elif isinstance(data, Written):
+                    if data.error is not None:
+                        raise writer.failed(route.path, "write the output", data.error)
+                    writer.put_stored(route.path, prints[route.path], data.digest, data.placed)
+                elif not problems:
+                    writer.put(route.path, prints[route.path], data)
     raise_if_errors(problems)
     return len(stale), state
 

@@ -35,6 +35,10 @@ from generator.hardlinks import FORK_AT, SPARE_SUFFIX, TwinCopy, link_files, rem
 from generator.memory import StatLines
 
 BACK_SUFFIX = ".dateline-back"
+# A rebuild that renders this many pages has the rendering processes store them (page_store).
+STORE_IN_WORKERS_AT = 64
+# Stores a page (path in the output, bytes): its digest and whether it wrote a file.
+PageStore = Callable[[str, bytes], tuple[str, bool]]
 
 
 class OutsideOutput(Exception):
@@ -309,21 +313,51 @@ class OutputWriter:
             raise self.failed("", "prepare the new build", exc) from exc
         return os.fspath(self.back) if "" in self._fresh else None
 
-    def page_store(self, paths: Iterable[str]) -> Callable[[str, bytes], str] | None:
-        """On a first build (see fresh_twin), ``write_new`` bound to the fresh twin, with ``paths``
-        claimed for it: what rendering processes call to write each page; None on any other build."""
+    def page_store(self, paths: Iterable[str]) -> PageStore | None:
+        """What rendering processes call to store each page of ``paths`` themselves, which are
+        claimed for it; None where the main process is to write them (``put``).
+
+        On a first build (see fresh_twin), ``store_new``: every page is a new file of a fresh twin.
+        On a rebuild that renders many pages (a template changed, an article added at the top of
+        long lists) with both folders' manifests known, ``store_changed``: a page whose bytes the
+        live folder or the twin has already is left, any other replaces the twin's file. The
+        folders and old entries in the way are seen to here first, so the processes only make files
+        in folders that are checked. Either spares the main process the pages' bytes, which it
+        would otherwise receive and write one by one while the workers wait on it."""
+        paths = list(paths)
         twin = self.fresh_twin()
-        if twin is None:
+        if twin is not None:
+            for rel in paths:
+                self._claim(rel)
+            return partial(store_new, twin)
+        if len(paths) < STORE_IN_WORKERS_AT or self.front_manifest is None or self.back_manifest is None:
             return None
         for rel in paths:
             self._claim(rel)
-        return partial(write_new, twin)
+        try:
+            self._start()
+        except OSError as exc:
+            raise self.failed("", "prepare the new build", exc) from exc
+        back = self.back_manifest
+        for rel in paths:
+            if rel in back:
+                continue  # a file the twin was proved to hold (output_check), so in real folders
+            try:
+                self._make_way(rel)
+            except OSError as exc:
+                raise self.failed(rel, "write the output", exc) from exc
+        return partial(store_changed, os.fspath(self.back), self.front_manifest, self.back_manifest)
 
-    def put_new(self, rel: str, fingerprint: str, digest: str) -> None:
-        """Record the file the page store made at ``rel`` with the bytes of ``digest``."""
+    def put_stored(self, rel: str, fingerprint: str, digest: str, placed: bool) -> None:
+        """Record the page a page store handled at ``rel``: the bytes of ``digest``, which it
+        wrote into the twin when ``placed``."""
         self.desired[rel] = (fingerprint, digest)
-        self._changed.add(rel)
-        self.written += 1
+        if placed:
+            self._changed.add(rel)
+            self.written += 1
+        elif self._front_digest(rel) == digest:
+            self._as_live.append(rel)  # as put() does: the twin gets it from the live folder
+        # else the twin has these bytes already
 
     def _claim(self, rel: str) -> None:
         """Refuse a path outside the output, or one given twice (also in another case)."""
@@ -372,6 +406,7 @@ class OutputWriter:
         if self.unchanged():
             if self.desired != self.front_manifest:
                 self._remember(self.front, self.desired)  # same bytes, new fingerprints
+            self._trust_untouched_twin()
             return
         self._complete_twin()
         # The copy links from the twin's path: it is finished before the swap moves the twin.
@@ -403,6 +438,14 @@ class OutputWriter:
             self.cache.rename_manifest(old_front_key, new_key)  # type: ignore[arg-type]
             if self.remembered is not None and self._front_lines is not None and new_key is not None:
                 self.remembered[os.fspath(self.back)] = (new_key, self.front_manifest, self._front_lines)  # type: ignore[assignment]
+
+    def _trust_untouched_twin(self) -> None:
+        """Record the twin again as it was when this build started it for its page store and then
+        wrote nothing there (every page rendered to the bytes it had): left untrusted, the next
+        build would link every file of the site into it again."""
+        untouched = not self._changed and not self._fresh
+        if self._started and untouched and self.back_manifest is not None and self._back_lines is not None:
+            self._remember(self.back, self.back_manifest, self._back_lines)
 
     def mirror(self, stop: Callable[[], bool] = lambda: False) -> bool:
         """Make the twin a copy of the live folder (hard links), without a swap, so that the next
@@ -483,17 +526,26 @@ class OutputWriter:
 
     def _place(self, rel: str, make: Callable[[str], object]) -> None:
         """Put a file at ``rel`` in the twin with ``make(path)``, never through a planted link."""
+        target = f"{self.back}/{rel}"
+        if self._make_way(rel):
+            make(target)  # a folder this build made holds nothing it did not put there
+        else:
+            _replace(Path(target), lambda temp: make(os.fspath(temp)))
+
+    def _make_way(self, rel: str) -> bool:
+        """Make ``rel``'s folder in the twin a real folder inside it, and take away an old folder
+        at ``rel``; refuse a link there. True when the folder is one this build made."""
         folder = rel.rpartition("/")[0]
         self._folder(folder)
-        target = f"{self.back}/{rel}"
         if self._made_by_this_build(folder):
-            make(target)  # a folder this build made holds nothing it did not put there
-            return
+            return True
+        target = f"{self.back}/{rel}"
         if os.path.islink(target):
             raise OutsideOutput(rel)
         if os.path.isdir(target):  # a folder of the old build where this build has a file
+            self._changed.add(rel)
             shutil.rmtree(target)
-        _replace(Path(target), lambda temp: make(os.fspath(temp)))
+        return False
 
     def _folder(self, folder: str, *, make: bool = True) -> bool:
         """Whether ``folder`` of the twin is a real folder, checked part by part from the twin's top;
@@ -674,6 +726,23 @@ def write_new(twin: str, rel: str, data: bytes) -> str:
     return digest_of(data)
 
 
+def store_new(twin: str, rel: str, data: bytes) -> tuple[str, bool]:
+    """A page store (OutputWriter.page_store) for a fresh twin: write_new, and the page is placed."""
+    return write_new(twin, rel, data), True
+
+
+def store_changed(twin: str, live: Manifest, back: Manifest, rel: str, data: bytes) -> tuple[str, bool]:
+    """A page store (OutputWriter.page_store) for a rebuild: unless the live folder (manifest
+    ``live``) or the twin (``back``) has these bytes at ``rel`` already, a new file replaces the
+    twin's, whose folder the main process checked; returns the digest and whether it wrote."""
+    digest = digest_of(data)
+    if live.get(rel, _NO_ENTRY)[1] == digest or back.get(rel, _NO_ENTRY)[1] == digest:
+        return digest, False
+    _replace(Path(f"{twin}/{rel}"), lambda temp: _write(os.fspath(temp), data))
+    return digest, True
+
+
+_NO_ENTRY = ("", "")
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW
 
 

@@ -136,23 +136,23 @@ def read_articles(
     rendered = 0
     unreadable: set[str] = set()
     now_ns = time.time_ns()
-    results = parallel_map(_parse_one, misses, jobs=jobs, count=len(misses), shared=shared)
-    if progress is not None:
-        results = progress(results, len(misses))
-    for name, entry, body in results:
-        if entry.article is not None:
-            entry = replace(entry, article=values.shared(entry.article))
-        if entry.mtime_ns > now_ns - _RACY_NS:
-            entry = replace(entry, mtime_ns=-1)  # read it again next time: it may change unseen
-        entries[name] = entry
-        if entry.size < 0:
-            unreadable.add(name)
-        if body is not None and entry.article is not None:
-            batch.append(body)
-            rendered += 1
-        if len(batch) >= 256:  # bodies go to disk as they come, to keep memory bounded
-            cache.put_bodies(batch)
-            batch.clear()
+    parsed = parallel_map(_parse_one, misses, jobs=jobs, count=len(misses), shared=shared)
+    results = progress(parsed, len(misses)) if progress is not None else parsed
+    with contextlib.closing(parsed):  # see parallel_map
+        for name, entry, body in results:
+            if entry.article is not None:
+                entry = replace(entry, article=values.shared(entry.article))
+            if entry.mtime_ns > now_ns - _RACY_NS:
+                entry = replace(entry, mtime_ns=-1)  # read it again next time: it may change unseen
+            entries[name] = entry
+            if entry.size < 0:
+                unreadable.add(name)
+            if body is not None and entry.article is not None:
+                batch.append(body)
+                rendered += 1
+            if len(batch) >= 256:  # bodies go to disk as they come, to keep memory bounded
+                cache.put_bodies(batch)
+                batch.clear()
     cache.put_bodies(batch)
 
     ordered = [entries[name] for name in names]

@@ -6,8 +6,9 @@ the templates, so a page whose fingerprint is unchanged is not rendered again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,7 +115,8 @@ def fingerprints(
         # Every page's, in ``jobs`` processes: 171,000 pages of 100,000 articles took one 5 s.
         shared = {"templates": templates, "ctx": ctx, "routes": routes, "settings": settings}
         found = parallel_map(_fingerprint_of, range(len(routes)), jobs=jobs, shared=shared, count=len(routes))
-        return {r.path: f for r, f in zip(routes, found, strict=True)}
+        with contextlib.closing(found):
+            return {r.path: f for r, f in zip(routes, found, strict=True)}
     changed = {p for p, d in current.articles.items() if previous.articles.get(p) != d}
     cards = {p for p in changed if previous.articles[p][1] != current.articles[p][1]}
     result: dict[str, str] = {}
@@ -147,10 +149,12 @@ def _touched(ctx: Context, route: Route, changed: set[str], cards: set[str]) -> 
 
 @dataclass(frozen=True)
 class Written:
-    """A page the rendering process stored itself (see render_routes): the digest of its bytes,
-    or the error that stopped the write."""
+    """A page the rendering process stored itself (see render_routes): the digest of its bytes and
+    whether a file was written for it (not when the output had those bytes already), or the error
+    that stopped the write."""
 
     digest: str
+    placed: bool = False
     error: OSError | None = None
 
 
@@ -159,27 +163,29 @@ def render_routes(
     ctx: Context,
     routes: list[Route],
     jobs: int,
-    store: Callable[[str, bytes], str] | None = None,
-) -> Iterator[tuple[Route, bytes | Written | Diagnostic]]:
+    store: Callable[[str, bytes], tuple[str, bool]] | None = None,
+) -> Generator[tuple[Route, bytes | Written | Diagnostic], None, None]:
     """Each route with its bytes, or with the diagnostic of the template error that stopped it.
-    With ``store(path, data)``, which writes a page and returns its digest (on a first build, the
-    writer's fresh twin), each page is stored where it was rendered and only its digest comes back."""
+    With ``store(path, data)``, which stores a page in the output's new build and returns its digest
+    and whether it wrote a file (output.OutputWriter.page_store), each page is stored where it was
+    rendered and only that comes back."""
     # Workers get the routes by fork, so only a number travels to them, never a route's articles.
     shared = {"templates": templates, "ctx": ctx, "routes": routes, "store": store}
     results = parallel_map(_render_one, range(len(routes)), jobs=jobs, shared=shared, count=len(routes))
-    yield from zip(routes, results, strict=True)
+    with contextlib.closing(results):  # see parallel_map: a build may stop at a failed write
+        yield from zip(routes, results, strict=True)
 
 
 def _render_one(number: int) -> bytes | Written | Diagnostic:
     route: Route = state("routes")[number]
     data = _rendered(route)
-    store: Callable[[str, bytes], str] | None = state("store")
+    store: Callable[[str, bytes], tuple[str, bool]] | None = state("store")
     if store is None or isinstance(data, Diagnostic):
         return data
     try:
-        return Written(store(route.path, data))
+        return Written(*store(route.path, data))
     except OSError as exc:
-        return Written("", exc)
+        return Written("", error=exc)
 
 
 def _rendered(route: Route) -> bytes | Diagnostic:

@@ -15,7 +15,7 @@ import gc
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -39,8 +39,10 @@ def state(key: str) -> Any:
 
 def parallel_map(
     func: Callable[[T], R], items: Iterable[T], *, jobs: int, shared: dict[str, Any], count: int
-) -> Iterator[R]:
-    """``map(func, items)`` in ``jobs`` forked processes, in order; in-process for small inputs."""
+) -> Generator[R, None, None]:
+    """``map(func, items)`` in ``jobs`` forked processes, in order; in-process for small inputs.
+    A caller that may stop early closes it, which ends the pool: left to the garbage collector, the
+    workers would live on as long as, say, the exception that stopped it (and its frames)."""
     _STATE.clear()
     _STATE.update(shared)
     if jobs <= 1 or count < MIN_PARALLEL or "fork" not in multiprocessing.get_all_start_methods():
