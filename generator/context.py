@@ -60,6 +60,9 @@ class Context:
     # The site's part of a page (title, navigation, stylesheets) is the same on every page of one
     # kind in one folder.
     sites: dict[tuple[str, str], SiteView] = field(default_factory=dict, compare=False, repr=False)
+    # The front page's country and topic lists, the same on each of its pages (5,000 at 100,000
+    # articles) but for where links lead from: by the link to the home page.
+    home_groups: dict[str, tuple[GroupView, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def plain_key(self, name: object, make: Callable[[], object]) -> object:
         if name not in self.plain:
@@ -231,16 +234,21 @@ def _make_card(ctx: Context, route: Route, article: Article) -> ArticleCard:
 
 def _home(ctx: Context, route: Route) -> PageView:
     link = _linker(ctx, route)
-    groups = (
-        GroupView(
-            "Countries",
-            tuple(Link(c.name, link(urls.country(c)), len(a)) for c, a in ctx.index.by_country.items()),
-        ),
-        GroupView(
-            "Topics", tuple(Link(t.label, link(urls.topic(t)), len(a)) for t, a in ctx.index.by_topic.items())
-        ),
-    )
-    return _base(ctx, route, ctx.config.title, ctx.config.description, groups=groups)
+
+    def groups() -> tuple[GroupView, ...]:
+        index = ctx.index
+        return (
+            GroupView(
+                "Countries",
+                tuple(Link(c.name, link(urls.country(c)), len(a)) for c, a in index.by_country.items()),
+            ),
+            GroupView(
+                "Topics", tuple(Link(t.label, link(urls.topic(t)), len(a)) for t, a in index.by_topic.items())
+            ),
+        )
+
+    shared = _kept(ctx.home_groups, link(urls.home()), groups)
+    return _base(ctx, route, ctx.config.title, ctx.config.description, groups=shared)
 
 
 def _article(ctx: Context, route: Route) -> PageView:
