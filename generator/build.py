@@ -37,7 +37,7 @@ from generator.config import LinkMode, SiteConfig, load_config
 from generator.context import Context
 from generator.errors import BuildFailed, Diagnostic, raise_if_errors
 from generator.index import SiteIndex, build_index, patched_index, relation_signature
-from generator.index_store import index_key, known_relations, restored, skeleton
+from generator.index_store import earlier_relations, index_key, known_relations, restored, skeleton
 from generator.markdown import MARKDOWN_SETTINGS_VERSION, pygments_css
 from generator.memory import BuildMemory, RememberedIndex, RememberedRoutes
 from generator.model import Article
@@ -316,7 +316,9 @@ def _index(
     found = restored(stored, articles, key, signature)
     if found is not None:
         return *found, key, True
-    index, problems = build_index(articles, config.topics, known_relations(stored, signature), signature)
+    known = known_relations(stored, signature)
+    earlier = earlier_relations(stored, articles) if known is None else None
+    index, problems = build_index(articles, config.topics, known, signature, earlier)
     return index, problems, key, False
 
 

@@ -12,6 +12,8 @@ of the whole archive and holds nothing of them but their paths.
     restored(data, articles, key, signature)   the index again, with these articles; None when
                                                the data is not for this key or is damaged
     known_relations(data, signature)           its neighbours alone, for build_index()
+    earlier_relations(data, articles)          its order and related articles, for build_index()
+                                               after articles were added
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from generator.errors import Diagnostic
-from generator.index import SiteIndex
+from generator.index import Earlier, SiteIndex, relation_signature
 from generator.model import Article, Country, Period, Related, Tag, Topic
 
 FORMAT = 1
@@ -92,6 +94,25 @@ def known_relations(
             )
             for n, path in enumerate(order)
         }
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+def earlier_relations(data: Any, articles: Sequence[Article]) -> Earlier | None:
+    """The order and related articles by source path of what skeleton() stored, when every article
+    it names is among ``articles`` in the same place (date, slug, countries, topics, tags: its
+    relation signature is the stored one) and there are others: articles added since, which
+    build_index() ranks with the stored ones kept where they still hold."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return None
+    try:
+        order, related = data["order"], data["related"]
+        by_path = {a.source_path: a for a in articles}
+        if len(order) >= len(by_path) or not all(p in by_path for p in order):
+            return None
+        if relation_signature(by_path[p] for p in order) != data["signature"]:
+            return None
+        return order, {p: tuple(order[r] for r in related[n]) for n, p in enumerate(order)}
     except (KeyError, IndexError, TypeError):
         return None
 

@@ -12,9 +12,10 @@ from conftest import MakeSite, article
 from test_index import CONFLICT, REFUGEES, _random_archive, make
 
 import generator.build as build_module
+import generator.index as index_module
 from generator.build import BuildOptions, build
 from generator.index import build_index, relation_signature
-from generator.index_store import index_key, known_relations, restored, skeleton
+from generator.index_store import earlier_relations, index_key, known_relations, restored, skeleton
 from generator.model import Article, Tag
 
 TOPICS = (CONFLICT, REFUGEES)
@@ -105,6 +106,83 @@ def test_damaged_stored_index_is_not_used(damage) -> None:
     damage(data)
     assert restored(data, before, key, relation_signature(before)) is None
     assert restored("garbage", before, key, relation_signature(before)) is None
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_added_newest_articles_are_ranked_with_the_stored_relations_kept(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The day's new articles, newer than all the others: only the articles whose candidates they
+    join are ranked again, and the relations are those of an index built anew."""
+    rng = random.Random(seed)
+    before = _random_archive(rng, 150)
+    data, _ = _stored(before)
+    news = [
+        replace(
+            a,
+            source_path=f"content/new{n}.md",
+            slug=f"new{n}",
+            published=datetime(2021, 1, n + 1, tzinfo=UTC),
+        )
+        for n, a in enumerate(_random_archive(rng, rng.randint(1, 8)))
+    ]
+    after = before + news
+    rng.shuffle(after)
+    earlier = earlier_relations(data, after)
+    assert earlier is not None
+    signature = relation_signature(after)
+    ranked: list[int] = []
+    real = index_module.heapq.nsmallest
+
+    def counting(n: int, items: list) -> list:
+        ranked.append(n)
+        return real(n, items)
+
+    monkeypatch.setattr(index_module.heapq, "nsmallest", counting)
+    patched = build_index(after, TOPICS, None, signature, earlier)
+    assert len(ranked) < len(after) // 2
+    monkeypatch.undo()
+    assert patched == build_index(after, TOPICS, None, signature)
+
+
+def test_a_new_article_joins_the_related_of_one_far_down_its_buckets() -> None:
+    """X is the 8th newest of each of its three buckets; the new article shares all three with
+    it, each newer one only one: the new one becomes X's most related, and X is ranked again."""
+    x = make("x", 1, countries=("Syria", "Turkey"), topics=(CONFLICT,), tags=("Oil",))
+    fillers = [
+        make(f"{key}{n}", n + 1, month=2, countries=countries, topics=(REFUGEES,), tags=tags)
+        for key, countries, tags in (
+            ("s", ("Syria",), ()),
+            ("t", ("Turkey",), ()),
+            ("o", ("Kenya",), ("Oil",)),
+        )
+        for n in range(7)
+    ]
+    older = [make(f"old{n}", n + 1, countries=("Chile",), topics=(REFUGEES,)) for n in range(1, 20)]
+    before = [x, *fillers, *older]
+    data, _ = _stored(before)
+    new = make("new", 1, month=3, countries=("Syria", "Turkey"), topics=(REFUGEES,), tags=("Oil",))
+    after = [*before, new]
+    signature = relation_signature(after)
+    built, _ = build_index(after, TOPICS, None, signature)
+    assert built.neighbours[x.source_path].related[0] == new
+    assert build_index(after, TOPICS, None, signature, earlier_relations(data, after))[0] == built
+
+
+def test_relations_are_not_kept_when_an_older_article_came_or_one_moved() -> None:
+    before = _random_archive(random.Random(4), 60)
+    data, _ = _stored(before)
+    older = replace(
+        before[0], source_path="content/old.md", slug="old", published=datetime(2019, 5, 1, tzinfo=UTC)
+    )
+    after = [*before, older]
+    earlier = earlier_relations(data, after)
+    assert earlier is not None  # the stored articles are all there, in their places
+    signature = relation_signature(after)
+    assert build_index(after, TOPICS, None, signature, earlier) == build_index(after, TOPICS, None, signature)
+    moved = [replace(before[0], published=datetime(2022, 1, 1, tzinfo=UTC)), *before[1:], older]
+    assert earlier_relations(data, moved) is None
+    assert earlier_relations(data, before) is None  # nothing added: known_relations() is for that
 
 
 def test_relations_are_reused_when_only_a_label_changed() -> None:
