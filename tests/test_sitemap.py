@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 
+import generator.sitemap as sitemap
 from generator.sitemap import robots_txt, sitemap_files
 
 NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -115,6 +118,29 @@ def test_urls_are_escaped_and_encoded() -> None:
         ("https://example.org/tags/%C3%A9/", None),
         ("https://example.org/tags/%C3%A9conomie/?a=1&b=%3Cx%3E%22'", None),
     ]
+
+
+@given(
+    st.sampled_from(["https://example.org/", "https://example.org/archive/"]),
+    st.text(alphabet="abz09/_.~-%?#é:;@&= ", max_size=30),
+)
+def test_plain_urls_skip_no_step_of_the_long_way(base: str, path: str) -> None:
+    """A page URL of plain characters under the base is taken as it is: what joining, cleaning and
+    encoding it would give (or the same error)."""
+    long_way = sitemap._PLAIN_PATH
+    try:
+        sitemap._PLAIN_PATH = sitemap.re.compile("(?!)")  # matches nothing: always the long way
+        try:
+            expected: str | type[ValueError] = sitemap._absolute(base + path, base)
+        except ValueError:
+            expected = ValueError
+    finally:
+        sitemap._PLAIN_PATH = long_way
+    try:
+        found: str | type[ValueError] = sitemap._absolute(base + path, base)
+    except ValueError:
+        found = ValueError
+    assert found == expected
 
 
 def test_sub_path_base() -> None:
