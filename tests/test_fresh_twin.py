@@ -84,21 +84,27 @@ def test_write_new_never_writes_through_a_link_or_over_a_file(tmp_path: Path) ->
     assert (twin / "c/d/index.html").read_bytes() == b"new"
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_a_failed_write_in_a_first_build_is_one_clear_message(
-    jobs: int, make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    site = _site(make_site, 40)
+def fill_the_disk(monkeypatch: pytest.MonkeyPatch, at_write: int) -> None:
+    """Make the output's ``at_write``-th write of this process fail as on a full disk; forked
+    workers inherit the patch (each counting its own writes from there)."""
     real_write = os.write
     calls = {"n": 0}
 
     def full(handle: int, data: bytes) -> int:
         calls["n"] += 1
-        if calls["n"] == 30:
+        if calls["n"] == at_write:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real_write(handle, data)
 
-    monkeypatch.setattr(output.os, "write", full)  # forked workers inherit the patch
+    monkeypatch.setattr(output.os, "write", full)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_failed_write_in_a_first_build_is_one_clear_message(
+    jobs: int, make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = _site(make_site, 40)
+    fill_the_disk(monkeypatch, at_write=30)
     with pytest.raises(BuildFailed) as failed:
         build(site, BuildOptions(jobs=jobs))
     monkeypatch.undo()

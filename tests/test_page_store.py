@@ -5,7 +5,6 @@ message when a write fails, and no worker left behind."""
 
 from __future__ import annotations
 
-import errno
 import os
 import time
 from pathlib import Path
@@ -13,9 +12,9 @@ from pathlib import Path
 import pytest
 from conftest import MakeSite, article
 from test_cache_fixes import clean_build, tree
+from test_fresh_twin import fill_the_disk
 from test_output_check import _no_children_left
 
-import generator.output as output
 from generator.build import BuildOptions, BuildResult, build
 from generator.errors import BuildFailed
 from generator.output import OutputWriter
@@ -111,16 +110,7 @@ def test_a_failed_write_in_a_worker_is_one_clear_message_and_the_output_stays(
     _with_trusted_twin(site)
     live = tree(site / "output")
     _base_template(site, "<!-- theme 2 -->\n")
-    real_write = os.write
-    calls = {"n": 0}
-
-    def full(handle: int, data: bytes) -> int:
-        calls["n"] += 1
-        if calls["n"] == 30:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return real_write(handle, data)
-
-    monkeypatch.setattr(output.os, "write", full)  # forked workers inherit the patch
+    fill_the_disk(monkeypatch, at_write=30)
     with pytest.raises(BuildFailed) as failed:
         _build(site)
     monkeypatch.undo()
