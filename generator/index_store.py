@@ -107,8 +107,10 @@ def earlier_relations(data: Any, articles: Sequence[Article]) -> Earlier | None:
         return None
     try:
         order, related = data["order"], data["related"]
+        if len(order) >= len(articles):  # none added: known_relations() is for the same signature
+            return None
         by_path = {a.source_path: a for a in articles}
-        if len(order) >= len(by_path) or not all(p in by_path for p in order):
+        if not all(p in by_path for p in order):
             return None
         if relation_signature(by_path[p] for p in order) != data["signature"]:
             return None
