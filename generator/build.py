@@ -171,6 +171,16 @@ def _build(
         ctx.body.close()  # type: ignore[attr-defined]
         cache.prune_bodies({a.body_digest for a in parsed.articles})  # kept till now for the search patch
         clock.lap("swap")
+        # What the next build starts from, inside the time shown: 1 s of a rebuild at 100,000 articles.
+        if not stored:  # an index of the same key is stored already: no need to write it again
+            cache.put_value("index", skeleton(index, index_problems, index_key))
+        if memory is not None:
+            memory.index = RememberedIndex(
+                str(cache.path), config.topics, index, tuple(index_problems), index_key
+            )
+        cache.put_value("page-state", {"tree": tree_key(config.output_dir), "state": state.to_data()})
+        cache.put_value("search", search.to_data())
+        clock.lap("cache state")
         result = BuildResult(
             config=config,
             articles=len(index.articles),
@@ -184,15 +194,7 @@ def _build(
             warnings=tuple(p for p in problems if p.severity == "warning"),
             timings=tuple(clock.laps),
         )
-        _remember_build(cache, config, options, stamp, result)
-        if not stored:  # an index of the same key is stored already: no need to write it again
-            cache.put_value("index", skeleton(index, index_problems, index_key))
-        if memory is not None:
-            memory.index = RememberedIndex(
-                str(cache.path), config.topics, index, tuple(index_problems), index_key
-            )
-        cache.put_value("page-state", {"tree": tree_key(config.output_dir), "state": state.to_data()})
-        cache.put_value("search", search.to_data())
+        _remember_build(cache, config, options, stamp, result)  # last: it marks the build complete
     return result
 
 
