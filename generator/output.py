@@ -33,12 +33,11 @@ from pathlib import Path
 from generator.cache import BuildCache, Manifest
 from generator.hardlinks import FORK_AT, SPARE_SUFFIX, TwinCopy, link_files, remove
 from generator.memory import StatLines
+from generator.workers import PageStore
 
 BACK_SUFFIX = ".dateline-back"
 # A rebuild that renders this many pages has the rendering processes store them (page_store).
 STORE_IN_WORKERS_AT = 64
-# Stores a page (path in the output, bytes): its digest and whether it wrote a file.
-PageStore = Callable[[str, bytes], tuple[str, bool]]
 
 
 class OutsideOutput(Exception):
@@ -307,10 +306,7 @@ class OutputWriter:
         articles). Starts the twin; None on any other build."""
         if os.path.lexists(self.front):
             return None
-        try:
-            self._start()
-        except OSError as exc:
-            raise self.failed("", "prepare the new build", exc) from exc
+        self._begin()
         return os.fspath(self.back) if "" in self._fresh else None
 
     def page_store(self, paths: Iterable[str]) -> PageStore | None:
@@ -326,18 +322,14 @@ class OutputWriter:
         would otherwise receive and write one by one while the workers wait on it."""
         paths = list(paths)
         twin = self.fresh_twin()
-        if twin is not None:
-            for rel in paths:
-                self._claim(rel)
-            return partial(store_new, twin)
-        if len(paths) < STORE_IN_WORKERS_AT or self.front_manifest is None or self.back_manifest is None:
+        few = len(paths) < STORE_IN_WORKERS_AT
+        if twin is None and (few or self.front_manifest is None or self.back_manifest is None):
             return None
         for rel in paths:
             self._claim(rel)
-        try:
-            self._start()
-        except OSError as exc:
-            raise self.failed("", "prepare the new build", exc) from exc
+        if twin is not None:
+            return partial(store_new, twin)
+        self._begin()
         back = self.back_manifest
         for rel in paths:
             if rel in back:
@@ -464,10 +456,7 @@ class OutputWriter:
     def _complete_twin(self, stop: Callable[[], bool] = lambda: False) -> bool:
         """Link into the twin what the new build has as the live folder has it, and remove from the
         twin what the new build no longer has; False when ``stop()`` ended it before."""
-        try:
-            self._start()
-        except OSError as exc:
-            raise self.failed("", "prepare the new build", exc) from exc
+        self._begin()
         for number, rel in enumerate(self._as_live):
             if number % 256 == 0 and stop():
                 return False
@@ -505,6 +494,13 @@ class OutputWriter:
             or folder in self._fresh
             or any(f in self._fresh for f in _folders_above(folder))
         )
+
+    def _begin(self) -> None:
+        """_start(), a failure of which is a message naming the output folder."""
+        try:
+            self._start()
+        except OSError as exc:
+            raise self.failed("", "prepare the new build", exc) from exc
 
     def _start(self) -> None:
         if self._started:

@@ -22,7 +22,7 @@ from generator.model import Article
 from generator.pagemeta import feed_document
 from generator.routes import Route
 from generator.templates import TemplateSet
-from generator.workers import parallel_map, state
+from generator.workers import PageStore, parallel_map, state
 
 # Errors that are the templates' whatever their traceback; any other exception is theirs when it was
 # raised while running template code (a template can compute 1 // 0 or index past a list's end).
@@ -115,8 +115,7 @@ def fingerprints(
         # Every page's, in ``jobs`` processes: 171,000 pages of 100,000 articles took one 5 s.
         shared = {"templates": templates, "ctx": ctx, "routes": routes, "settings": settings}
         found = parallel_map(_fingerprint_of, range(len(routes)), jobs=jobs, shared=shared, count=len(routes))
-        with contextlib.closing(found):
-            return {r.path: f for r, f in zip(routes, found, strict=True)}
+        return {r.path: f for r, f in zip(routes, found, strict=True)}  # read to the end: the pool ends
     changed = {p for p, d in current.articles.items() if previous.articles.get(p) != d}
     cards = {p for p in changed if previous.articles[p][1] != current.articles[p][1]}
     result: dict[str, str] = {}
@@ -163,7 +162,7 @@ def render_routes(
     ctx: Context,
     routes: list[Route],
     jobs: int,
-    store: Callable[[str, bytes], tuple[str, bool]] | None = None,
+    store: PageStore | None = None,
 ) -> Generator[tuple[Route, bytes | Written | Diagnostic], None, None]:
     """Each route with its bytes, or with the diagnostic of the template error that stopped it.
     With ``store(path, data)``, which stores a page in the output's new build and returns its digest
@@ -179,7 +178,7 @@ def render_routes(
 def _render_one(number: int) -> bytes | Written | Diagnostic:
     route: Route = state("routes")[number]
     data = _rendered(route)
-    store: Callable[[str, bytes], tuple[str, bool]] | None = state("store")
+    store: PageStore | None = state("store")
     if store is None or isinstance(data, Diagnostic):
         return data
     try:

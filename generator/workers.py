@@ -26,6 +26,9 @@ MIN_PARALLEL = 64
 # Chunks handed out to each worker ahead of the results taken: enough that no worker waits.
 CHUNKS_AHEAD = 4
 _STATE: dict[str, Any] = {}
+# What rendering workers call to store a page themselves (output.OutputWriter.page_store): given its
+# path in the output and its bytes, it returns their digest and whether it wrote a file.
+PageStore = Callable[[str, bytes], tuple[str, bool]]
 
 
 def default_jobs() -> int:
