@@ -61,7 +61,11 @@ from generator.sitemap import robots_txt, sitemap_files
 from generator.sources import find_sources, rel
 from generator.templates import TemplateSet, load_templates, theme_dir
 from generator.urls import Links
-from generator.workers import default_jobs
+from generator.workers import Beside, default_jobs
+
+# A build rendering fewer pages than this makes its search index after them, in process: beside a
+# short render (an edit), a fork would cost more than it saves.
+SEARCH_BESIDE_AT = 2000
 
 
 @dataclass(frozen=True)
@@ -156,16 +160,18 @@ def _build(
         )
         with contextlib.closing(writer):  # a build that stops before its swap ends its copy_ahead()
             previous = _previous_state(cache, config.output_dir)
-            rendered, state = _write_pages(
-                writer, templates, ctx, routes, index_key, jobs, options.progress, previous
-            )
-            if options.cache:  # a twin recorded in a throw-away cache would not be trusted
-                writer.copy_ahead()  # on a first build, while the search index and sitemap are made
-            clock.lap("render and write pages")
-            _write_assets(writer, config)
-            _write_discovery(writer, ctx.links, routes, _discovery_key(state, ctx))
-            clock.lap("assets and sitemap")
-            search = _write_search(writer, ctx, cache, index_key)
+            search = _SearchIndex(ctx, cache, index_key, writer.front, jobs)
+            with contextlib.closing(search):  # a build that stops before it is written ends its child
+                rendered, state = _write_pages(
+                    writer, templates, ctx, routes, index_key, jobs, options.progress, previous, search.start
+                )
+                if options.cache:  # a twin recorded in a throw-away cache would not be trusted
+                    writer.copy_ahead()  # on a first build, while the search index and sitemap are made
+                clock.lap("render and write pages")
+                _write_assets(writer, config)
+                _write_discovery(writer, ctx.links, routes, _discovery_key(state, ctx))
+                clock.lap("assets and sitemap")
+                search_state = _write_search(writer, search.files())
             clock.lap("search index")
             _commit(writer, lambda: swapped(config))
         ctx.body.close()  # type: ignore[attr-defined]
@@ -179,7 +185,7 @@ def _build(
                 str(cache.path), config.topics, index, tuple(index_problems), index_key
             )
         cache.put_value("page-state", {"tree": tree_key(config.output_dir), "state": state.to_data()})
-        cache.put_value("search", search.to_data())
+        cache.put_value("search", search_state.to_data())
         clock.lap("cache state")
         result = BuildResult(
             config=config,
@@ -424,9 +430,11 @@ def _write_pages(
     jobs: int,
     progress: bool,
     previous: PageState | None,
+    rendering: Callable[[int], None] = lambda pages: None,
 ) -> tuple[int, PageState]:
     """Render the pages whose inputs changed and hand every page to the writer; returns pages
-    rendered. ``index_key`` is the key of the index the routes were made from."""
+    rendered. ``index_key`` is the key of the index the routes were made from; ``rendering(n)``
+    is called before the ``n`` pages to render are."""
     settings = _page_settings(ctx.config)
     try:
         templates.digest("base.html")
@@ -442,6 +450,7 @@ def _write_pages(
     with _writing(problems):
         stale = [routes[n] for n in writer.keep_known((r.path, prints[r.path]) for r in routes)]
         store = writer.page_store(r.path for r in stale)
+        rendering(len(stale))
         rendered = render_routes(templates, ctx, stale, jobs, store)
         results = _bar("Rendering", "page")(rendered, len(stale)) if progress else rendered
         with contextlib.closing(rendered):  # a failed write stops the build: end the workers
@@ -511,28 +520,55 @@ def _write_discovery(writer: OutputWriter, links: Links, routes: tuple[Route, ..
     raise_if_errors(problems)
 
 
-def _write_search(writer: OutputWriter, ctx: Context, cache: BuildCache, index_key: str) -> SearchState:
-    """The search index files: the previous build's patched where only some articles changed.
-    The order of the articles and the filters follow from the index (dates, paths, countries,
-    topics): for an index of the same key, they are the previous build's."""
-    body: BodyReader = ctx.body  # type: ignore[assignment]
+class _SearchIndex:
+    """The search index files of a build (see search_index): the previous build's patched where only
+    some articles changed. The order of the articles and the filters follow from the index (dates,
+    paths, countries, topics): for an index of the same key, they are the previous build's.
 
-    def previous_file(path: str) -> bytes | None:
-        try:
-            return (writer.front / path).read_bytes()
-        except OSError:
-            return None
+    A build that renders many pages makes them in a forked child meanwhile (workers.Beside): made
+    from scratch, at 10,000 articles, they are a second and a quarter on one core, which a first
+    build would otherwise spend with the other core idle."""
 
-    previous = SearchState.from_data(cache.get_value("search"))
-    sources = Sources(
-        body=lambda doc: _terms(body, doc.body_key),
-        old_body=body.terms,
-        previous=previous,
-        read=previous_file,
-        key=index_key,
-    )
-    order = previous.order(index_key) if previous is not None else []
-    files, state = build_search(ArticleDocs(ctx.index.articles, order), sources)
+    def __init__(self, ctx: Context, cache: BuildCache, index_key: str, front: Path, jobs: int) -> None:
+        self.ctx, self.index_key, self.front, self.jobs = ctx, index_key, front, jobs
+        self.previous = SearchState.from_data(cache.get_value("search"))  # the child must not use the cache
+        self._beside: Beside[tuple[dict[str, bytes], SearchState]] | None = None
+
+    def start(self, pages: int) -> None:
+        """Begin making the files beside the rendering of ``pages`` pages, if that pays."""
+        if self.jobs > 1 and pages >= SEARCH_BESIDE_AT and hasattr(os, "fork"):
+            self._beside = Beside(self._made)
+
+    def files(self) -> tuple[dict[str, bytes], SearchState]:
+        return self._beside.result() if self._beside is not None else self._made()
+
+    def close(self) -> None:
+        if self._beside is not None:
+            self._beside.end()
+
+    def _made(self) -> tuple[dict[str, bytes], SearchState]:
+        body: BodyReader = self.ctx.body  # type: ignore[assignment]
+
+        def previous_file(path: str) -> bytes | None:
+            try:
+                return (self.front / path).read_bytes()
+            except OSError:
+                return None
+
+        previous = self.previous
+        sources = Sources(
+            body=lambda doc: _terms(body, doc.body_key),
+            old_body=body.terms,
+            previous=previous,
+            read=previous_file,
+            key=self.index_key,
+        )
+        order = previous.order(self.index_key) if previous is not None else []
+        return build_search(ArticleDocs(self.ctx.index.articles, order), sources)
+
+
+def _write_search(writer: OutputWriter, made: tuple[dict[str, bytes], SearchState]) -> SearchState:
+    files, state = made
     problems: list[Diagnostic] = []
     with _writing(problems):
         for path, data in files.items():

@@ -11,12 +11,15 @@ Workers collect cyclic garbage even when the parent had paused that (build._kept
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
+import pickle
+import signal
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -70,3 +73,62 @@ def parallel_map(
                 yield result
         finally:
             stop.set()  # a build stopped early: the pool's end waits for its task thread to end
+
+
+class Beside(Generic[R]):
+    """``func()`` computed in a forked child while the caller goes on with other work; ``result()``
+    takes its value. A child that cannot answer (it died, or its value or error does not pickle)
+    is no failure: ``result()`` then computes ``func()`` in process, as if no child had been.
+
+    The child starts with the caller's state by fork, so ``func`` may close over anything; what it
+    returns comes back pickled through a pipe. It must not write what the caller also writes: it
+    computes, the caller writes."""
+
+    def __init__(self, func: Callable[[], R]) -> None:
+        self.func = func
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: answer, then leave at once (no cleanup of the parent's objects)
+            code = 1
+            try:
+                os.close(read)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                with open(write, "wb") as out:
+                    _answer(out, func)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        self.pid: int | None = pid
+        self.pipe = open(read, "rb")  # noqa: SIM115 (closed by result() or end())
+
+    def result(self) -> R:
+        """What ``func()`` returned, or raises what it raised."""
+        answer = None
+        if self.pid is not None:
+            with contextlib.suppress(Exception):  # a child that died: the pipe ends early
+                answer = pickle.load(self.pipe)  # this process's own child's bytes, through a pipe
+            self.end()
+        if not isinstance(answer, tuple) or len(answer) != 2:
+            return self.func()
+        done, value = answer
+        if not done:
+            raise value
+        return value
+
+    def end(self) -> None:
+        """Stop the child, if it is still there; a build that failed meanwhile has no use for it."""
+        self.pipe.close()
+        if self.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+            self.pid = None
+
+
+def _answer(out: BinaryIO, func: Callable[[], object]) -> None:
+    try:
+        answer: tuple[bool, object] = (True, func())
+    except Exception as exc:  # raised in the caller by result()
+        answer = (False, exc)
+    pickle.dump(answer, out, protocol=pickle.HIGHEST_PROTOCOL)

@@ -40,6 +40,7 @@ from pathlib import Path
 import kill_harness
 import pytest
 
+import generator.build as build_module
 import generator.output as output_module
 import generator.parse as parse_module
 from generator.build import BuildOptions, build
@@ -854,10 +855,14 @@ def test_a_damaged_body_is_found_when_read_and_rendered_anew(tmp_path: Path) -> 
     db.close()
 
 
-def test_a_body_whose_search_terms_are_lost_is_rendered_anew(tmp_path: Path) -> None:
+@pytest.mark.parametrize("beside", [False, True])
+def test_a_body_whose_search_terms_are_lost_is_rendered_anew(
+    tmp_path: Path, beside: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The search index takes each body's terms from the cache. A row whose terms cannot be read is
     a damaged body even when no page has read it before the search stage: the build starts again
-    without it, and the index is a clean build's."""
+    without it, and the index is a clean build's. With ``beside``, the index is made in a forked
+    child while the pages render, as a large build makes it: the child's error is the build's."""
     site, out = tmp_path / "site", tmp_path / "out"
     write(site / "site.toml", SITE_TOML)
     for n in range(4):
@@ -871,7 +876,9 @@ def test_a_body_whose_search_terms_are_lost_is_rendered_anew(tmp_path: Path) -> 
     db.close()
     # Only a later paragraph changes: the summary, so every card, stays, and no other page is rendered.
     write(site / "content/2020/a1.md", talk(1, body="Talks went on.\n\nRound 1: delegates1 met again."))
-    build(site, BuildOptions(output=out, jobs=1))
+    if beside:
+        monkeypatch.setattr(build_module, "SEARCH_BESIDE_AT", 0)
+    build(site, BuildOptions(output=out, jobs=2 if beside else 1))
     with sqlite3.connect(site / CACHE_DIR / CACHE_FILE) as db:
         terms = db.execute("SELECT terms FROM bodies WHERE key = ?", (victim,)).fetchone()[0]
     db.close()

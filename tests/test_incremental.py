@@ -7,15 +7,19 @@ import random
 import re
 import shutil
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import generator.build as build_module
 from generator.build import BuildOptions, BuildResult, build, clean, mirror_output
 from generator.cache import CACHE_DIR, CACHE_FILE, open_cache
 from generator.memory import BuildMemory
 from generator.output import OutputWriter, stamp_of, stat_lines, tree_key
+from generator.workers import Beside
 from tests.conftest import MakeSite, article
 
 COUNTRIES = ["Syria", "Turkey", "Norway", "NO", "Russia", "Japan"]
@@ -208,12 +212,15 @@ def test_card_partial_change_rerenders_every_list(make_site: MakeSite, tmp_path:
     ("seed", "own"), [*((s, False) for s in range(6)), *((s, True) for s in range(6, 9))]
 )
 def test_random_edit_sequences_match_clean_builds(
-    make_site: MakeSite, tmp_path: Path, seed: int, own: bool
+    make_site: MakeSite, tmp_path: Path, seed: int, own: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With ``own``, builds as the preview server makes them, with one BuildMemory (trusting what
     the process recorded of its output folder, patching its last index); every third is a build
-    without it, as another process's would be."""
+    without it, as another process's would be. With odd seeds the search index is made beside the
+    rendering, in a forked child, as a large build makes it."""
     rng = random.Random(seed)
+    if seed % 2:
+        monkeypatch.setattr(build_module, "SEARCH_BESIDE_AT", 0)
     site = make_site({f"content/a{n}.md": random_article(rng, n) for n in range(12)})
     memory = BuildMemory() if own else None
     build(site, BuildOptions(), memory)
@@ -278,12 +285,31 @@ def test_an_added_newest_article_leaves_the_other_search_files_as_they_were(
     assert len(kept) == 2 and len(after) == 3
 
 
-def test_parallel_and_serial_builds_are_identical(make_site: MakeSite, tmp_path: Path) -> None:
+def test_parallel_and_serial_builds_are_identical(
+    make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rng = random.Random(7)
     site = make_site({f"content/a{n}.md": random_article(rng, n) for n in range(80)})
     build(site, BuildOptions(output=tmp_path / "serial", jobs=1, cache=False))
     build(site, BuildOptions(output=tmp_path / "parallel", jobs=2, cache=False))
     assert tree(tmp_path / "serial") == tree(tmp_path / "parallel")
+    # A large build makes its search index in a forked child while it renders: the same files.
+    made_in: list[int] = []
+
+    class Spied(Beside[Any]):
+        def __init__(self, func: Callable[[], object]) -> None:
+            super().__init__(lambda: (os.getpid(), func()))
+
+        def result(self) -> Any:
+            pid, value = super().result()
+            made_in.append(pid)
+            return value
+
+    monkeypatch.setattr(build_module, "SEARCH_BESIDE_AT", 0)
+    monkeypatch.setattr(build_module, "Beside", Spied)
+    build(site, BuildOptions(output=tmp_path / "beside", jobs=2, cache=False))
+    assert len(made_in) == 1 and made_in[0] != os.getpid()
+    assert tree(tmp_path / "serial") == tree(tmp_path / "beside")
 
 
 def test_pages_are_fingerprinted_alike_in_one_process_or_several(make_site: MakeSite, tmp_path: Path) -> None:

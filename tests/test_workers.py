@@ -3,6 +3,7 @@ results taken, so that a slow consumer (the writer) never has thousands of pages
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from collections.abc import Iterator
@@ -10,7 +11,8 @@ from collections.abc import Iterator
 import pytest
 
 from generator import workers
-from generator.workers import CHUNKS_AHEAD, parallel_map
+from generator.cache import DamagedBody
+from generator.workers import CHUNKS_AHEAD, Beside, parallel_map
 
 
 def _square(n: int) -> int:
@@ -65,3 +67,51 @@ def test_a_consumer_that_stops_early_ends_the_pool(deadline: None, monkeypatch: 
     started = time.monotonic()
     results.close()  # the pool's task thread is waiting for room: it must still end
     assert time.monotonic() - started < 10
+
+
+# --- Beside: one computation in a forked child ------------------------------------------------------
+
+
+def test_beside_computes_in_a_child_and_brings_back_large_values(deadline: None) -> None:
+    parent = os.getpid()
+    big = bytes(range(256)) * 40_000  # 10 MB: more than a pipe holds, so the child waits for the reader
+    job = Beside(lambda: (os.getpid(), big))
+    pid, value = job.result()
+    assert pid != parent
+    assert value == big
+    assert job.pid is None
+
+
+def test_beside_raises_what_the_child_raised(deadline: None) -> None:
+    parent = os.getpid()
+
+    def fail() -> None:
+        raise DamagedBody("key-in-child" if os.getpid() != parent else "key-in-parent")
+
+    with pytest.raises(DamagedBody) as raised:
+        Beside(fail).result()
+    assert raised.value.key == "key-in-child"
+
+
+@pytest.mark.parametrize("trouble", ["unpicklable value", "child killed"])
+def test_beside_computes_in_process_when_the_child_cannot_answer(deadline: None, trouble: str) -> None:
+    parent = os.getpid()
+
+    def work() -> object:
+        if os.getpid() != parent:
+            if trouble == "child killed":
+                os.kill(os.getpid(), signal.SIGKILL)
+            return lambda: "a lambda does not pickle"
+        return "made in process"
+
+    assert Beside(work).result() == "made in process"
+
+
+def test_ending_beside_stops_its_child(deadline: None) -> None:
+    job = Beside(lambda: time.sleep(60))
+    pid = job.pid
+    assert pid is not None
+    job.end()
+    with pytest.raises(ProcessLookupError):  # killed and reaped: not even a zombie is left
+        os.kill(pid, 0)
+    job.end()  # twice is harmless
