@@ -113,6 +113,15 @@ class GroupView:
     heading: str
     links: tuple[Link, ...]
 
+    def __hash__(self) -> int:
+        # Groups are looked up by value on every page that shows them (templates._MacroMemo), and
+        # the front page's, some two hundred links, come back as one object on each of its pages.
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash((self.heading, self.links))
+
 
 @dataclass(frozen=True)
 class SearchPage:

@@ -208,6 +208,26 @@ def test_card_partial_change_rerenders_every_list(make_site: MakeSite, tmp_path:
     assert tree(site / "output") == clean_build(site, tmp_path)
 
 
+def test_group_lists_partial_change_rerenders_the_pages_showing_groups(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    # The front page's countries and topics, a country's topics: rendered once per build through
+    # groups_html(), so only the memo names the macro's file.
+    site = make_site({f"content/{i}.md": article(f"Article {i}", f"2020-01-{i + 1:02d}") for i in range(6)})
+    build(site)
+    (site / "templates/partials").mkdir(parents=True)
+    theme_lists = Path(__file__).parent.parent / "templates/partials/group_lists.html"
+    (site / "templates/partials/group_lists.html").write_text(
+        theme_lists.read_text(encoding="utf-8").replace('class="group"', 'class="group edited"'),
+        encoding="utf-8",
+    )
+    result = build(site)
+    assert 'class="group edited"' in (site / "output/index.html").read_text(encoding="utf-8")
+    assert 'class="group edited"' in (site / "output/archive/index.html").read_text(encoding="utf-8")
+    assert result.pages_rendered < len(list((site / "output").rglob("*.html")))  # articles show none
+    assert tree(site / "output") == clean_build(site, tmp_path)
+
+
 @pytest.mark.parametrize(
     ("seed", "own"), [*((s, False) for s in range(6)), *((s, True) for s in range(6, 9))]
 )

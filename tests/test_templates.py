@@ -10,7 +10,7 @@ from conftest import MakeSite
 from markupsafe import Markup
 
 from generator.templates import TemplateSet, load_templates
-from generator.views import ArticleCard, Link, PageView, SiteView
+from generator.views import ArticleCard, GroupView, Link, PageView, SiteView
 
 SITE = SiteView(
     title="Fixture archive",
@@ -201,3 +201,20 @@ def test_a_card_is_found_by_its_value_in_the_card_memo(tmp_path: Path) -> None:
     changed = card_html(_card("/countries/syria-arab-republic/"), 2)
     assert changed is not first and "/countries/syria-arab-republic/" in changed
     assert hash(_card("/countries/syria/")) == hash(_card("/countries/syria/"))
+
+
+def test_lists_of_links_are_found_by_value_in_their_memo(tmp_path: Path) -> None:
+    """The same lists on every page of a series are rendered once: an equal list made anew (the
+    next page's) finds the same output; one whose count or current page differs does not."""
+    groups_html = load_templates(tmp_path).env.globals["groups_html"]
+
+    def groups(count: int, current: bool = False) -> tuple[GroupView, ...]:
+        return (GroupView("Topics in Syria", (Link("Conflict", "/c/", count, current=current),)),)
+
+    first = groups_html(groups(3), 2)
+    assert groups_html(groups(3), 2) is first
+    assert '<a href="/c/">Conflict</a> <span class="count">(3)</span>' in first
+    assert groups_html(groups(4), 2) is not first
+    assert 'aria-current="page"' in groups_html(groups(3, current=True), 2)
+    assert "<h3" in groups_html(groups(3), 3)
+    assert hash(groups(3)[0]) == hash(groups(3)[0])
