@@ -66,6 +66,11 @@ from generator.workers import Beside, default_jobs
 # A build rendering fewer pages than this makes its search index after them, in process: beside a
 # short render (an edit), a fork would cost more than it saves.
 SEARCH_BESIDE_AT = 2000
+# Nor does an archive of more articles than this: the child's memory (its postings, and the pages
+# of the parent it copies as it reads the index) is some 5 KB an article, and at 100,000 articles it
+# took a cold build's processes together from 1.5 GB to over 2 GB, the rendering's peak and the
+# search index's at once.
+SEARCH_BESIDE_MOST = 50_000
 
 
 @dataclass(frozen=True)
@@ -525,9 +530,10 @@ class _SearchIndex:
     some articles changed. The order of the articles and the filters follow from the index (dates,
     paths, countries, topics): for an index of the same key, they are the previous build's.
 
-    A build that renders many pages makes them in a forked child meanwhile (workers.Beside): made
-    from scratch, at 10,000 articles, they are a second and a quarter on one core, which a first
-    build would otherwise spend with the other core idle."""
+    A build that renders many pages of an archive that is not too large (SEARCH_BESIDE_AT,
+    SEARCH_BESIDE_MOST) makes them in a forked child meanwhile (workers.Beside): made from scratch,
+    at 10,000 articles, they are a second and a quarter on one core, which a first build would
+    otherwise spend with the other core idle."""
 
     def __init__(self, ctx: Context, cache: BuildCache, index_key: str, front: Path, jobs: int) -> None:
         self.ctx, self.index_key, self.front, self.jobs = ctx, index_key, front, jobs
@@ -536,7 +542,13 @@ class _SearchIndex:
 
     def start(self, pages: int) -> None:
         """Begin making the files beside the rendering of ``pages`` pages, if that pays."""
-        if self.jobs > 1 and pages >= SEARCH_BESIDE_AT and hasattr(os, "fork"):
+        articles = len(self.ctx.index.articles)
+        if (
+            self.jobs > 1
+            and pages >= SEARCH_BESIDE_AT
+            and articles <= SEARCH_BESIDE_MOST
+            and hasattr(os, "fork")
+        ):
             self._beside = Beside(self._made)
 
     def files(self) -> tuple[dict[str, bytes], SearchState]:

@@ -330,6 +330,11 @@ def test_parallel_and_serial_builds_are_identical(
     build(site, BuildOptions(output=tmp_path / "beside", jobs=2, cache=False))
     assert len(made_in) == 1 and made_in[0] != os.getpid()
     assert tree(tmp_path / "serial") == tree(tmp_path / "beside")
+    # A large archive makes it after the rendering: together the two would take too much memory.
+    monkeypatch.setattr(build_module, "SEARCH_BESIDE_MOST", 79)
+    build(site, BuildOptions(output=tmp_path / "after", jobs=2, cache=False))
+    assert len(made_in) == 1
+    assert tree(tmp_path / "serial") == tree(tmp_path / "after")
 
 
 def test_pages_are_fingerprinted_alike_in_one_process_or_several(make_site: MakeSite, tmp_path: Path) -> None:
