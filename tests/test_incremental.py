@@ -191,40 +191,32 @@ def test_the_preview_keeps_its_templates_till_one_changes(make_site: MakeSite, t
     assert tree(site / "output") == clean_build(site, tmp_path)
 
 
-def test_card_partial_change_rerenders_every_list(make_site: MakeSite, tmp_path: Path) -> None:
-    # Cards are rendered once per build through card_html(), not imported by the lists: the
-    # dependency must still be seen.
-    site = make_site({f"content/{i}.md": article(f"Article {i}", f"2020-01-{i + 1:02d}") for i in range(6)})
-    build(site)
-    (site / "templates/partials").mkdir(parents=True)
-    theme_card = Path(__file__).parent.parent / "templates/partials/card.html"
-    (site / "templates/partials/card.html").write_text(
-        theme_card.read_text(encoding="utf-8").replace('class="card"', 'class="card edited"'),
-        encoding="utf-8",
-    )
-    result = build(site)
-    home = (site / "output/index.html").read_text(encoding="utf-8")
-    assert 'class="card edited"' in home and result.pages_rendered > 6
-    assert tree(site / "output") == clean_build(site, tmp_path)
-
-
-def test_group_lists_partial_change_rerenders_the_pages_showing_groups(
-    make_site: MakeSite, tmp_path: Path
+@pytest.mark.parametrize(
+    ("partial", "element", "shown_on"),
+    [
+        ("card.html", "card", ["index.html", "2020/index.html"]),  # every list
+        ("group_lists.html", "group", ["index.html", "archive/index.html"]),  # lists of links
+    ],
+)
+def test_memo_partial_change_rerenders_the_pages_using_it(
+    make_site: MakeSite, tmp_path: Path, partial: str, element: str, shown_on: list[str]
 ) -> None:
-    # The front page's countries and topics, a country's topics: rendered once per build through
-    # groups_html(), so only the memo names the macro's file.
+    # Cards and lists of links are rendered once per build through card_html() and groups_html(),
+    # not imported by the pages: only the memo names the macro's file, and the dependency must
+    # still be seen; pages that show none (the search page, an article page for lists of links)
+    # are not rendered again.
     site = make_site({f"content/{i}.md": article(f"Article {i}", f"2020-01-{i + 1:02d}") for i in range(6)})
     build(site)
     (site / "templates/partials").mkdir(parents=True)
-    theme_lists = Path(__file__).parent.parent / "templates/partials/group_lists.html"
-    (site / "templates/partials/group_lists.html").write_text(
-        theme_lists.read_text(encoding="utf-8").replace('class="group"', 'class="group edited"'),
+    theme = Path(__file__).parent.parent / "templates/partials" / partial
+    (site / "templates/partials" / partial).write_text(
+        theme.read_text(encoding="utf-8").replace(f'class="{element}"', f'class="{element} edited"'),
         encoding="utf-8",
     )
     result = build(site)
-    assert 'class="group edited"' in (site / "output/index.html").read_text(encoding="utf-8")
-    assert 'class="group edited"' in (site / "output/archive/index.html").read_text(encoding="utf-8")
-    assert result.pages_rendered < len(list((site / "output").rglob("*.html")))  # articles show none
+    for page in shown_on:
+        assert f'class="{element} edited"' in (site / "output" / page).read_text(encoding="utf-8")
+    assert 6 < result.pages_rendered < len(list((site / "output").rglob("*.html")))
     assert tree(site / "output") == clean_build(site, tmp_path)
 
 
