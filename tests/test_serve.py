@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -185,6 +186,38 @@ def test_edit_rebuilds_the_page_and_fires_a_reload_event(site: Path) -> None:
         assert f'data-token="{server.state.token}"' in page.text
         result = server.last_result
         assert result is not None and 0 < result.pages_rendered < result.pages  # incremental
+
+
+def test_a_preview_build_in_its_builder_thread_makes_the_search_index_beside(
+    site: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The preview server builds in a thread beside its HTTP threads; a build there that forks a child
+    for the search index (as a large one does) gets the same files as a clean build."""
+    made_in: list[int] = []
+
+    class Spied(build_module.Beside):  # type: ignore[type-arg]
+        def __init__(self, func: Callable[[], object]) -> None:
+            super().__init__(lambda: (os.getpid(), func()))
+
+        def result(self) -> object:
+            pid, value = super().result()
+            made_in.append(pid)
+            return value
+
+    monkeypatch.setattr(build_module, "SEARCH_BESIDE_AT", 0)
+    monkeypatch.setattr(build_module, "Beside", Spied)
+    with serving(site, jobs=2) as server:
+        builds = server.builds
+        first = len(made_in)
+        text = (site / ARTICLE).read_text().replace("The original body", "A body about zeppelins")
+        write(site / ARTICLE, text)
+        server.wait_for_build(builds + 1)
+        assert len(made_in) == first + 1 and made_in[-1] != os.getpid()  # made by the forked child
+        reference = tmp_path / "reference"
+        build_module.build(site, build_module.BuildOptions(output=reference, cache=False, jobs=1))
+        assert (reference / "search/index.js").is_file()
+        for shard in (reference / "search").glob("*.js"):  # the search page itself has the reload script
+            assert get(server.port, f"/search/{shard.name}").body == shard.read_bytes()
 
 
 def test_tabs_reload_once_the_new_build_is_in_place_before_the_cache_is_written(
