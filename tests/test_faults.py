@@ -855,6 +855,36 @@ def test_a_damaged_body_is_found_when_read_and_rendered_anew(tmp_path: Path) -> 
     db.close()
 
 
+def test_a_build_that_fails_while_its_search_index_is_made_beside_ends_the_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A template that fails on one page stops the build while the forked child makes the search
+    index: the build reports the template's line, kills and reaps the child, and the output stays."""
+    site, out = _cached_site(tmp_path)
+    live = tree(out)
+    theme = (REPO / "templates/article.html").read_text(encoding="utf-8")
+    write(
+        site / "templates/article.html",
+        theme.replace("{% block content %}", "{% block content %}{{ 1 // (page.title != 'Talks round 3') }}", 1),
+    )
+    monkeypatch.setattr(build_module, "SEARCH_BESIDE_AT", 0)
+    started: list[int] = []
+
+    class Counted(build_module.Beside):  # type: ignore[type-arg]
+        def __init__(self, func: Callable[[], object]) -> None:
+            super().__init__(func)
+            started.append(self.pid or 0)
+
+    monkeypatch.setattr(build_module, "Beside", Counted)
+    with pytest.raises(BuildFailed) as failed:
+        build(site, BuildOptions(output=out, jobs=2))
+    assert started and all(pid > 0 for pid in started)
+    assert "templates/article.html" in str(failed.value) and "ZeroDivisionError" in str(failed.value)
+    with pytest.raises(ChildProcessError):  # no child left, running or waiting to be reaped
+        os.waitpid(-1, os.WNOHANG)
+    assert tree(out) == live
+
+
 @pytest.mark.parametrize("beside", [False, True])
 def test_a_body_whose_search_terms_are_lost_is_rendered_anew(
     tmp_path: Path, beside: bool, monkeypatch: pytest.MonkeyPatch
