@@ -7,6 +7,9 @@ handed out ahead of the results taken: the parent writes what the workers make, 
 slower side (writing files costs system time too), results would otherwise pile up in its memory,
 rendered pages and all, by the thousand.
 Workers collect cyclic garbage even when the parent had paused that (build._kept_to_the_end).
+
+Beside runs one computation in a forked child while the caller does other work (the search index
+of a large build, while its pages render) and brings its value back pickled through a pipe.
 """
 
 from __future__ import annotations
