@@ -865,7 +865,9 @@ def test_a_build_that_fails_while_its_search_index_is_made_beside_ends_the_child
     theme = (REPO / "templates/article.html").read_text(encoding="utf-8")
     write(
         site / "templates/article.html",
-        theme.replace("{% block content %}", "{% block content %}{{ 1 // (page.title != 'Talks round 3') }}", 1),
+        theme.replace(
+            "{% block content %}", "{% block content %}{{ 1 // (page.title != 'Talks round 3') }}", 1
+        ),
     )
     monkeypatch.setattr(build_module, "SEARCH_BESIDE_AT", 0)
     started: list[int] = []
