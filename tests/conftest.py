@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+import generator.build as build_module
+
 REPO = Path(__file__).resolve().parent.parent
 
 SITE_TOML = """\
@@ -84,3 +86,23 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str],
         return cache[site, mode]
 
     return build
+
+
+def search_made_beside(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Have every build of this test make its search index beside the rendering (workers.Beside),
+    however few its pages; returns the list each such build adds to: the pid of the process that
+    made the index (a forked child's, unless the child could not answer)."""
+    made_in: list[int] = []
+
+    class Spied(build_module.Beside):  # type: ignore[type-arg]
+        def __init__(self, func: Callable[[], object]) -> None:
+            super().__init__(lambda: (os.getpid(), func()))
+
+        def result(self) -> object:
+            pid, value = super().result()
+            made_in.append(pid)
+            return value
+
+    monkeypatch.setattr(build_module, "SEARCH_BESIDE_AT", 0)
+    monkeypatch.setattr(build_module, "Beside", Spied)
+    return made_in

@@ -7,10 +7,8 @@ import random
 import re
 import shutil
 import time
-from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -19,8 +17,7 @@ from generator.build import BuildOptions, BuildResult, build, clean, mirror_outp
 from generator.cache import CACHE_DIR, CACHE_FILE, open_cache
 from generator.memory import BuildMemory
 from generator.output import OutputWriter, stamp_of, stat_lines, tree_key
-from generator.workers import Beside
-from tests.conftest import MakeSite, article
+from tests.conftest import MakeSite, article, search_made_beside
 
 COUNTRIES = ["Syria", "Turkey", "Norway", "NO", "Russia", "Japan"]
 TAGS = ["alpha", "beta", "gamma", "économie"]
@@ -306,19 +303,7 @@ def test_parallel_and_serial_builds_are_identical(
     build(site, BuildOptions(output=tmp_path / "parallel", jobs=2, cache=False))
     assert tree(tmp_path / "serial") == tree(tmp_path / "parallel")
     # A large build makes its search index in a forked child while it renders: the same files.
-    made_in: list[int] = []
-
-    class Spied(Beside[Any]):
-        def __init__(self, func: Callable[[], object]) -> None:
-            super().__init__(lambda: (os.getpid(), func()))
-
-        def result(self) -> Any:
-            pid, value = super().result()
-            made_in.append(pid)
-            return value
-
-    monkeypatch.setattr(build_module, "SEARCH_BESIDE_AT", 0)
-    monkeypatch.setattr(build_module, "Beside", Spied)
+    made_in = search_made_beside(monkeypatch)
     build(site, BuildOptions(output=tmp_path / "beside", jobs=2, cache=False))
     assert len(made_in) == 1 and made_in[0] != os.getpid()
     assert tree(tmp_path / "serial") == tree(tmp_path / "beside")

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from generator.serve_paths import (
     is_loopback,
     resolve_request,
 )
-from tests.conftest import SITE_TOML, MakeSite, article
+from tests.conftest import SITE_TOML, MakeSite, article, search_made_beside
 from tests.serve_helpers import EventStream, files_under, get, raw_request, serving, write
 
 ARTICLE = "content/2020/turkey.md"
@@ -193,19 +192,7 @@ def test_a_preview_build_in_its_builder_thread_makes_the_search_index_beside(
 ) -> None:
     """The preview server builds in a thread beside its HTTP threads; a build there that forks a child
     for the search index (as a large one does) gets the same files as a clean build."""
-    made_in: list[int] = []
-
-    class Spied(build_module.Beside):  # type: ignore[type-arg]
-        def __init__(self, func: Callable[[], object]) -> None:
-            super().__init__(lambda: (os.getpid(), func()))
-
-        def result(self) -> object:
-            pid, value = super().result()
-            made_in.append(pid)
-            return value
-
-    monkeypatch.setattr(build_module, "SEARCH_BESIDE_AT", 0)
-    monkeypatch.setattr(build_module, "Beside", Spied)
+    made_in = search_made_beside(monkeypatch)
     with serving(site, jobs=2) as server:
         builds = server.builds
         first = len(made_in)
