@@ -712,13 +712,16 @@ def write_new(twin: str, rel: str, data: bytes) -> str:
     Only this build writes in a twin it made, and never over a file there: a second write of one
     path fails rather than following a link."""
     path = f"{twin}/{rel}"
+    # Its folder first: nearly every page has a folder of its own, which trying the file first
+    # found missing, then os.makedirs() asked about its parent, before making it and trying again.
+    folder = path.rpartition("/")[0]
     try:
-        handle = os.open(path, _NEW_FILE, 0o666)
-    except FileNotFoundError:
-        # exist_ok: another process may have made a folder for a page beside.
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        handle = os.open(path, _NEW_FILE, 0o666)
-    _fill(handle, data)
+        os.mkdir(folder)
+    except FileExistsError:
+        pass
+    except FileNotFoundError:  # exist_ok: another process may make a folder for a page beside
+        os.makedirs(folder, exist_ok=True)
+    _fill(os.open(path, _NEW_FILE, 0o666), data)
     return digest_of(data)
 
 
