@@ -20,9 +20,10 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+
+from generator.workers import end_child, fork_child
 
 # Below this many files a first build does not fork to copy them: the next build links them in
 # a tenth of a second.
@@ -63,18 +64,13 @@ class TwinCopy:
 
     def __init__(self, written: str, spare: str, rels: list[str]) -> None:
         self.written, self.spare, self.rels = written, spare, set(rels)
-        pid = os.fork()
-        if pid == 0:  # the child: link, then leave at once (no cleanup of the parent's objects)
-            code = 1
-            try:
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                remove(spare)  # one left by a build that was killed
-                os.mkdir(spare)
-                link_files(written, spare, rels)
-                code = 0
-            finally:
-                os._exit(code)
-        self.pid = pid
+
+        def link() -> None:
+            remove(spare)  # one left by a build that was killed
+            os.mkdir(spare)
+            link_files(written, spare, rels)
+
+        self.pid = fork_child(link)
 
     def finish(self, rels: Iterable[str]) -> bool:
         """Wait for the child, then link the build's other files, made after it started; whether
@@ -94,9 +90,7 @@ class TwinCopy:
     def abandon(self) -> None:
         """End the child of a build that stops before its swap, and remove the spare folder."""
         if self.pid:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
+            end_child(self.pid)
             self.pid = 0
         remove(self.spare)
 

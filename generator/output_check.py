@@ -29,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-import signal
 import sqlite3
 from pathlib import Path
 from typing import BinaryIO
@@ -48,6 +47,7 @@ from generator.output import (
     trusted_folders,
     verified,
 )
+from generator.workers import end_child, fork_child
 
 # A folder of fewer files than this is checked in process: a fork would cost more than it saves.
 FORK_AT = 4000
@@ -171,19 +171,15 @@ class _Child:
     ) -> None:
         read, write = os.pipe()
         orders, order = os.pipe() if may_link else (None, None)
-        pid = os.fork()
-        if pid == 0:  # the child: answer, then leave at once (no cleanup of the parent's objects)
-            code = 1
-            try:
-                os.close(read)
-                if order is not None:
-                    os.close(order)
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                with open(write, "wb") as out:
-                    _check(out, front, front_record, back, back_record, orders)
-                code = 0
-            finally:
-                os._exit(code)
+
+        def check() -> None:
+            os.close(read)
+            if order is not None:
+                os.close(order)
+            with open(write, "wb") as out:
+                _check(out, front, front_record, back, back_record, orders)
+
+        pid = fork_child(check)
         os.close(write)
         if orders is not None:
             os.close(orders)
@@ -233,6 +229,4 @@ class _Child:
     def end(self) -> None:
         self._send(_NO_LINK)
         self.pipe.close()
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
-        os.waitpid(self.pid, 0)
+        end_child(self.pid)

@@ -10,6 +10,8 @@ Workers collect cyclic garbage even when the parent had paused that (build._kept
 
 Beside runs one computation in a forked child while the caller does other work (the search index
 of a large build, while its pages render) and brings its value back pickled through a pipe.
+fork_child() and end_child() are how every forked helper of a build (Beside, the output check, the
+twin copy) starts and stops.
 """
 
 from __future__ import annotations
@@ -78,6 +80,29 @@ def parallel_map(
             stop.set()  # a build stopped early: the pool's end waits for its task thread to end
 
 
+def fork_child(work: Callable[[], None]) -> int:
+    """Fork a child that runs ``work()`` and leaves at once, with status 0 when it returned and 1
+    when it raised, without cleaning up the parent's objects it shares (files, connections, pools);
+    Ctrl-C ends it. Returns its pid, for end_child() or os.waitpid()."""
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            work()
+            code = 0
+        finally:
+            os._exit(code)
+    return pid
+
+
+def end_child(pid: int) -> None:
+    """Kill the child ``pid`` (one that ended already is left as it is) and reap it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+
+
 class Beside(Generic[R]):
     """``func()`` computed in a forked child while the caller goes on with other work; ``result()``
     takes its value. A child that cannot answer (it died, or its value or error does not pickle)
@@ -90,19 +115,14 @@ class Beside(Generic[R]):
     def __init__(self, func: Callable[[], R]) -> None:
         self.func = func
         read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: answer, then leave at once (no cleanup of the parent's objects)
-            code = 1
-            try:
-                os.close(read)
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                with open(write, "wb") as out:
-                    _answer(out, func)
-                code = 0
-            finally:
-                os._exit(code)
+
+        def answer() -> None:
+            os.close(read)
+            with open(write, "wb") as out:
+                _answer(out, func)
+
+        self.pid: int | None = fork_child(answer)
         os.close(write)
-        self.pid: int | None = pid
         self.pipe = open(read, "rb")  # noqa: SIM115 (closed by result() or end())
 
     def result(self) -> R:
@@ -123,9 +143,7 @@ class Beside(Generic[R]):
         """Stop the child, if it is still there; a build that failed meanwhile has no use for it."""
         self.pipe.close()
         if self.pid is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
+            end_child(self.pid)
             self.pid = None
 
 
