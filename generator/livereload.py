@@ -85,17 +85,27 @@ class StateHub:
 # tabs on a BroadcastChannel, and when it closes the lock passes to another tab, which opens the
 # stream anew. A tab that has just loaded asks ("?") for the last state, in case a build finished
 # while it was loading. Web Locks need a secure context (http://127.0.0.1 and localhost are);
-# elsewhere each tab falls back to a stream of its own.
+# elsewhere each tab falls back to a stream of its own. A tab reloads once: from then on it closes its
+# stream and channel, so that no message reaches a page being unloaded (with eight tabs reloading
+# together, Chromium 150's renderer crashed now and then on such late messages).
 LIVERELOAD_JS = """\
 // Dateline preview: reloads the page when the site is rebuilt. Never part of the built site.
 (() => {
   "use strict";
   const served = document.currentScript.dataset.token;
-  const check = (token) => { if (token !== served) location.reload(); };
   const channel = self.BroadcastChannel ? new BroadcastChannel("dateline-livereload") : null;
   let last = null;
+  let source = null;
+  let reloading = false;
+  const check = (token) => {
+    if (token === served || reloading) return;
+    reloading = true;
+    if (source) source.close();
+    if (channel) channel.close();
+    location.reload();
+  };
   const listen = () => {
-    const source = new EventSource("__EVENTS__");
+    source = new EventSource("__EVENTS__");
     source.addEventListener("state", (event) => {
       last = event.data;
       if (channel) channel.postMessage(last);
