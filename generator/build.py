@@ -435,7 +435,7 @@ def _write_pages(
     jobs: int,
     progress: bool,
     previous: PageState | None,
-    rendering: Callable[[int], None] = lambda pages: None,
+    rendering: Callable[[int], None],
 ) -> tuple[int, PageState]:
     """Render the pages whose inputs changed and hand every page to the writer; returns pages
     rendered. ``index_key`` is the key of the index the routes were made from; ``rendering(n)``

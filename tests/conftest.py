@@ -88,15 +88,18 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str],
     return build
 
 
-def search_made_beside(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+def search_made_beside(monkeypatch: pytest.MonkeyPatch, started: list[int] | None = None) -> list[int]:
     """Have every build of this test make its search index beside the rendering (workers.Beside),
     however few its pages; returns the list each such build adds to: the pid of the process that
-    made the index (a forked child's, unless the child could not answer)."""
+    made the index (a forked child's, unless the child could not answer). ``started`` gets the pid
+    of each child as it is forked, for builds that stop before they take the index."""
     made_in: list[int] = []
 
     class Spied(build_module.Beside):  # type: ignore[type-arg]
         def __init__(self, func: Callable[[], object]) -> None:
             super().__init__(lambda: (os.getpid(), func()))
+            if started is not None:
+                started.append(self.pid or 0)
 
         def result(self) -> object:
             pid, value = super().result()

@@ -46,6 +46,7 @@ import generator.parse as parse_module
 from generator.build import BuildOptions, build
 from generator.cache import CACHE_DIR, CACHE_FILE, BuildCache
 from generator.errors import BuildFailed
+from tests.conftest import search_made_beside
 
 REPO = Path(__file__).resolve().parent.parent
 INVALID = REPO / "tests" / "invalid"
@@ -869,15 +870,8 @@ def test_a_build_that_fails_while_its_search_index_is_made_beside_ends_the_child
             "{% block content %}", "{% block content %}{{ 1 // (page.title != 'Talks round 3') }}", 1
         ),
     )
-    monkeypatch.setattr(build_module, "SEARCH_BESIDE_AT", 0)
     started: list[int] = []
-
-    class Counted(build_module.Beside):  # type: ignore[type-arg]
-        def __init__(self, func: Callable[[], object]) -> None:
-            super().__init__(func)
-            started.append(self.pid or 0)
-
-    monkeypatch.setattr(build_module, "Beside", Counted)
+    search_made_beside(monkeypatch, started)
     with pytest.raises(BuildFailed) as failed:
         build(site, BuildOptions(output=out, jobs=2))
     assert started and all(pid > 0 for pid in started)
