@@ -9,7 +9,7 @@ import pytest
 from conftest import MakeSite
 from markupsafe import Markup
 
-from generator.templates import TemplateSet, load_templates
+from generator.templates import TemplateSet, _printed, load_templates
 from generator.views import ArticleCard, GroupView, Link, PageView, SiteView
 
 SITE = SiteView(
@@ -161,6 +161,37 @@ def test_autoescape_is_on_for_site_and_theme_templates(make_site: MakeSite) -> N
     html = templates.env.get_template("404.html").render(site=SITE, page=hostile)
     assert "<img src=x" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+PRINTING = """\
+{% macro box(x) %}<i>{{ x }}</i>{% endmacro %}
+{% macro box_of(x) %}[{{ caller() }}]{{ x }}{% endmacro %}
+{% set captured %}<u>{{ text }}</u>{% endset %}
+{{ text }}|{{ made }}|{{ number }}|{{ box(text) }}|{{ captured }}|{{ text|e }}|{{ text ~ made }}
+{% filter upper %}{{ text }}{% endfilter %}|{% call box_of(text) %}{{ made }}{% endcall %}
+{{ box(captured) }}|{{ [text] }}|{{ none }}|{{ "'" }}
+"""
+
+
+def test_templates_print_what_markupsafe_escape_prints(make_site: MakeSite) -> None:
+    """Dateline's templates print with their own escape (templates._printed): the page is what
+    Jinja with MarkupSafe's escape() makes, for plain text, markup, numbers, macros and captures."""
+    templates = templates_of(make_site, {"templates/x.html": PRINTING, "templates/y.html": "{{ missing }}"})
+    values = {"text": "<a href=\"x\">'&'</a>", "made": Markup("<b>safe</b>"), "number": 3, "none": None}
+    plain = jinja2.Environment(
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    expected = plain.from_string(PRINTING).render(**values)
+    assert "&lt;a href=&#34;x&#34;&gt;&#39;&amp;&#39;&lt;/a&gt;" in expected
+    template = templates.env.get_template("x.html")
+    assert template.root_render_func.__globals__["escape"] is _printed
+    assert template.render(**values) == expected
+    with pytest.raises(jinja2.UndefinedError):
+        templates.env.get_template("y.html").render()
 
 
 @pytest.mark.parametrize(
