@@ -178,13 +178,8 @@ def test_templates_print_what_markupsafe_escape_prints(make_site: MakeSite) -> N
     Jinja with MarkupSafe's escape() makes, for plain text, markup, numbers, macros and captures."""
     templates = templates_of(make_site, {"templates/x.html": PRINTING, "templates/y.html": "{{ missing }}"})
     values = {"text": "<a href=\"x\">'&'</a>", "made": Markup("<b>safe</b>"), "number": 3, "none": None}
-    plain = jinja2.Environment(
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    plain = templates.env.overlay()  # the same settings, with Jinja's own template class
+    plain.template_class = jinja2.Template
     expected = plain.from_string(PRINTING).render(**values)
     assert "&lt;a href=&#34;x&#34;&gt;&#39;&amp;&#39;&lt;/a&gt;" in expected
     template = templates.env.get_template("x.html")
