@@ -114,6 +114,36 @@ def _random_archive(rng: random.Random, n: int) -> list[Article]:
     ]
 
 
+def _related_by_hand(ordered: list[Article], position: int) -> list[str]:
+    """Related articles as documented: of the 20 nearest in time of each bucket the article is in
+    (ten either side), the five sharing most (a tag counts two, a country or topic one), then
+    the nearest in time, then the newer."""
+
+    def keys(a: Article) -> list[tuple[object, int]]:
+        return [(c, 1) for c in a.countries] + [(t, 1) for t in a.topics] + [(t.slug, 2) for t in a.tags]
+
+    scores: dict[int, int] = {}
+    for key, weight in keys(ordered[position]):
+        members = [i for i, a in enumerate(ordered) if key in dict(keys(a))]
+        at = members.index(position)
+        for other in members[max(0, at - 10) : at + 11]:
+            if other != position:
+                scores[other] = scores.get(other, 0) + weight
+    best = sorted(scores, key=lambda o: (-scores[o], abs(o - position), o))[:5]
+    return [ordered[o].slug for o in best]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_related_articles_are_the_best_scored_nearby(seed: int) -> None:
+    rng = random.Random(seed)
+    archive = _random_archive(rng, rng.choice([3, 40, 120]))
+    index, _ = build_index(archive, (CONFLICT, REFUGEES))
+    ordered = list(index.articles)
+    for position, article in enumerate(ordered):
+        related = index.neighbours[article.source_path].related
+        assert [a.slug for a in related] == _related_by_hand(ordered, position)
+
+
 @pytest.mark.parametrize("seed", range(8))
 def test_a_patched_index_is_the_index_built_anew(seed: int) -> None:
     """What the preview server does after an edit that leaves every article's place: the result

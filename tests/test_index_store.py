@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -132,13 +133,13 @@ def test_added_newest_articles_are_ranked_with_the_stored_relations_kept(
     assert earlier is not None
     signature = relation_signature(after)
     ranked: list[int] = []
-    real = index_module.heapq.nsmallest
+    real = index_module._best
 
-    def counting(n: int, items: list) -> list:
-        ranked.append(n)
-        return real(n, items)
+    def counting(scores: Mapping[int, int], position: int) -> list[int]:
+        ranked.append(position)
+        return real(scores, position)
 
-    monkeypatch.setattr(index_module.heapq, "nsmallest", counting)
+    monkeypatch.setattr(index_module, "_best", counting)
     patched = build_index(after, TOPICS, None, signature, earlier)
     assert len(ranked) < len(after) // 2
     monkeypatch.undo()
