@@ -441,34 +441,43 @@ def _write_pages(
     rendered. ``index_key`` is the key of the index the routes were made from; ``rendering(n)``
     is called before the ``n`` pages to render are."""
     settings = _page_settings(ctx.config)
+    # With no live folder's files to keep, every page is rendered: their fingerprints are made as
+    # they are, rather than in a pass of their own beforehand.
+    keep = writer.front_manifest is not None
     try:
         templates.digest("base.html")
-        state = page_state(templates, ctx, routes, settings, index_key)
-        if writer.front_manifest is None:
-            previous = None
-        prints = fingerprints(
-            templates, ctx, routes, settings, (previous, state), writer.known_fingerprint, jobs
+        state = page_state(templates, ctx, routes, settings, index_key)  # every template's digest
+        prints = (
+            fingerprints(templates, ctx, routes, settings, (previous, state), writer.known_fingerprint, jobs)
+            if keep
+            else {}
         )
     except jinja2.TemplateError as exc:
         raise BuildFailed([templates.diagnostic(exc, "")]) from None
     problems: list[Diagnostic] = []
     with _writing(problems):
-        stale = [routes[n] for n in writer.keep_known((r.path, prints[r.path]) for r in routes)]
+        stale = (
+            [routes[n] for n in writer.keep_known((r.path, prints[r.path]) for r in routes)]
+            if keep
+            else list(routes)
+        )
         store = writer.page_store(r.path for r in stale)
         rendering(len(stale))
-        rendered = render_routes(templates, ctx, stale, jobs, store)
+        rendered = render_routes(templates, ctx, stale, jobs, store, None if keep else settings)
         results = _bar("Rendering", "page")(rendered, len(stale)) if progress else rendered
         with contextlib.closing(rendered):  # a failed write stops the build: end the workers
-            for route, data in results:
+            for route, data, made in results:
                 if isinstance(data, Diagnostic):
                     if data not in problems:
                         problems.append(data)
-                elif isinstance(data, Written):
+                    continue
+                page_print = prints[route.path] if made is None else made
+                if isinstance(data, Written):
                     if data.error is not None:
                         raise writer.failed(route.path, "write the output", data.error)
-                    writer.put_stored(route.path, prints[route.path], data.digest, data.placed)
+                    writer.put_stored(route.path, page_print, data.digest, data.placed)
                 elif not problems:
-                    writer.put(route.path, prints[route.path], data)
+                    writer.put(route.path, page_print, data)
     raise_if_errors(problems)
     return len(stale), state
 

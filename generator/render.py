@@ -157,34 +157,45 @@ class Written:
     error: OSError | None = None
 
 
+Rendered = bytes | Written | Diagnostic
+
+
 def render_routes(
     templates: TemplateSet,
     ctx: Context,
     routes: list[Route],
     jobs: int,
     store: PageStore | None = None,
-) -> Generator[tuple[Route, bytes | Written | Diagnostic], None, None]:
+    settings: str | None = None,
+) -> Generator[tuple[Route, Rendered, str | None], None, None]:
     """Each route with its bytes, or with the diagnostic of the template error that stopped it.
     With ``store(path, data)``, which stores a page in the output's new build and returns its digest
     and whether it wrote a file (output.OutputWriter.page_store), each page is stored where it was
-    rendered and only that comes back."""
+    rendered and only that comes back. With ``settings``, each rendered page comes with its
+    fingerprint (see fingerprint()), made in the same process: a build with no earlier pages to
+    keep renders every page, and needs their fingerprints only to leave them to the next build."""
     # Workers get the routes by fork, so only a number travels to them, never a route's articles.
-    shared = {"templates": templates, "ctx": ctx, "routes": routes, "store": store}
+    shared = {"templates": templates, "ctx": ctx, "routes": routes, "store": store, "settings": settings}
     results = parallel_map(_render_one, range(len(routes)), jobs=jobs, shared=shared, count=len(routes))
     with contextlib.closing(results):  # see parallel_map: a build may stop at a failed write
-        yield from zip(routes, results, strict=True)
+        for route, (data, page_print) in zip(routes, results, strict=True):
+            yield route, data, page_print
 
 
-def _render_one(number: int) -> bytes | Written | Diagnostic:
+def _render_one(number: int) -> tuple[Rendered, str | None]:
     route: Route = state("routes")[number]
     data = _rendered(route)
+    if isinstance(data, Diagnostic):
+        return data, None
+    settings: str | None = state("settings")
+    page_print = None if settings is None else fingerprint(state("templates"), state("ctx"), route, settings)
     store: PageStore | None = state("store")
-    if store is None or isinstance(data, Diagnostic):
-        return data
+    if store is None:
+        return data, page_print
     try:
-        return Written(*store(route.path, data))
+        return Written(*store(route.path, data)), page_print
     except OSError as exc:
-        return Written("", error=exc)
+        return Written("", error=exc), page_print
 
 
 def _rendered(route: Route) -> bytes | Diagnostic:
