@@ -896,7 +896,7 @@ def test_a_body_whose_search_terms_are_lost_is_rendered_anew(
     build(site, BuildOptions(output=out, jobs=1))
     with sqlite3.connect(site / CACHE_DIR / CACHE_FILE) as db:
         rows = db.execute("SELECT key, html FROM bodies").fetchall()
-        victim = next(key for key, html in rows if b"delegates0" in zlib.decompress(html))
+        victim = next(key for key, html in rows if b"delegates0" in html)
         db.execute("UPDATE bodies SET terms = x'0506' WHERE key = ?", (victim,))
         db.execute("DELETE FROM state WHERE key = 'search'")  # the index is made from every body's terms
     db.close()
@@ -908,7 +908,7 @@ def test_a_body_whose_search_terms_are_lost_is_rendered_anew(
     with sqlite3.connect(site / CACHE_DIR / CACHE_FILE) as db:
         terms = db.execute("SELECT terms FROM bodies WHERE key = ?", (victim,)).fetchone()[0]
     db.close()
-    assert "delegates0" in zlib.decompress(terms).decode()  # rendered anew, terms and all
+    assert "delegates0" in terms.decode()  # rendered anew, terms and all
     reference = tmp_path / "reference"
     build(site, BuildOptions(output=reference, cache=False, jobs=1))
     assert tree(out) == tree(reference)
