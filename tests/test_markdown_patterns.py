@@ -232,3 +232,19 @@ def test_a_pattern_of_another_name_is_always_tried() -> None:
     assert gm._inline_needs("strikethrough", object()) is None
     assert gm._applies(None, "")
     assert gm._applies(("![",), "![") and not gm._applies(("![",), "[")
+
+
+@pytest.mark.parametrize("language", ["python", "Python", "py", "js", "c++", "text", "nosuchlang", ""])
+def test_code_is_highlighted_as_with_pygments_own_lexer_lookup(
+    language: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """codehilite finds each block's lexer through Dateline's cached lookup: the same lexer, with
+    the same options, as Pygments' own search, for known names in any case, unknown ones and none."""
+    import markdown.extensions.codehilite as codehilite
+    from pygments.lexers import get_lexer_by_name
+
+    body = f"```{language}\ndef f(x):  # note\n    return x * 2\n```\n\n    indented = 1\n"
+    assert codehilite.get_lexer_by_name is gm._lexer_by_name  # type: ignore[attr-defined]
+    ours = render_markdown(body)
+    monkeypatch.setattr(codehilite, "get_lexer_by_name", get_lexer_by_name)
+    assert render_markdown(body) == ours
