@@ -118,8 +118,9 @@ class Links:
     mode: LinkMode
     base_url: str  # ends with "/"
 
-    @property
+    @functools.cached_property
     def base_path(self) -> str:
+        # Cached: every link of every page starts with it (some 600,000 at 10,000 articles).
         return urlsplit(self.base_url).path or "/"
 
     def url(self, target: str, *, source: str, fragment: str = "") -> str:
