@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime
 
 import pytest
@@ -174,3 +176,31 @@ def test_robots_txt() -> None:
     ):
         with pytest.raises(ValueError):
             robots_txt(bad)
+
+
+def _element_tree_document(root_tag: str, item_tag: str, rows: list[tuple[str, date | None]]) -> bytes:
+    """The document as ElementTree makes it: what sitemap._document writes as text."""
+    root = ET.Element(root_tag, {"xmlns": NS})
+    for loc, day in rows:
+        item = ET.SubElement(root, item_tag)
+        ET.SubElement(item, "loc").text = loc
+        if day is not None:
+            ET.SubElement(item, "lastmod").text = day.isoformat()
+    ET.indent(root, space="")
+    return (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode").encode() + b"\n"
+    )
+
+
+@pytest.mark.parametrize("count", [0, 1, 7])
+def test_documents_are_written_as_element_tree_writes_them(count: int) -> None:
+    rng = random.Random(count)
+    rows = [
+        (
+            "https://example.org/" + "".join(rng.choice("ab&<>é%/?=") for _ in range(12)),
+            rng.choice([None, date(2020, 1, 1 + n)]),
+        )
+        for n in range(count)
+    ]
+    for root_tag, item_tag in (("urlset", "url"), ("sitemapindex", "sitemap")):
+        assert sitemap._document(root_tag, item_tag, rows) == _element_tree_document(root_tag, item_tag, rows)
