@@ -178,14 +178,7 @@ class BuildCache:
 
     def body(self, key: str) -> StoredBody:
         """A stored body; DamagedBody when its checksum or encoding is wrong, KeyError when missing."""
-        row = self.db.execute(
-            "SELECT html, summary, words, toc, checksum, terms FROM bodies WHERE key = ?", (key,)
-        ).fetchone()
-        if row is None:
-            raise KeyError(key)
-        html, summary, words, toc, checksum, terms = row
-        if not _whole(html, summary, words, toc, checksum, terms):
-            raise DamagedBody(key)
+        html, summary, words, toc, _, _ = self._checked_row(key)
         try:
             return StoredBody(
                 html=html.decode(),
@@ -212,15 +205,22 @@ class BuildCache:
 
     def body_terms(self, key: str) -> str | None:
         """The search terms of a cached body (see search.body_terms), or None."""
+        try:
+            return self._checked_row(key)[5].decode()  # type: ignore[no-any-return]
+        except (DamagedBody, *UNDECODABLE):  # missing (KeyError), damaged or undecodable
+            return None
+
+    def _checked_row(self, key: str) -> tuple[Any, ...]:
+        """A body's row, columns in table order after the key; KeyError when missing, DamagedBody
+        when it fails its checksum (the only check of the row: nothing in it is compressed)."""
         row = self.db.execute(
             "SELECT html, summary, words, toc, checksum, terms FROM bodies WHERE key = ?", (key,)
         ).fetchone()
-        if row is None or not _whole(*row):
-            return None
-        try:
-            return row[5].decode()  # type: ignore[no-any-return]
-        except UNDECODABLE:
-            return None
+        if row is None:
+            raise KeyError(key)
+        if not _whole(*row):
+            raise DamagedBody(key)
+        return row  # type: ignore[no-any-return]
 
     def prune_bodies(self, keep: set[str]) -> None:
         stale = {key for (key,) in self.db.execute("SELECT key FROM bodies")} - keep

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from urllib.parse import quote, urljoin
+from xml.sax.saxutils import escape  # &, < and >: as ElementTree escapes text
 
 from generator.metadata import clean_text, safe_url
 
@@ -78,19 +79,12 @@ def _document(root_tag: str, item_tag: str, rows: list[tuple[str, date | None]])
     lines = [f'<{root_tag} xmlns="{SITEMAP_NS}">']
     for loc, day in rows:
         lastmod = f"\n<lastmod>{day.isoformat()}</lastmod>" if day is not None else ""
-        lines.append(f"<{item_tag}>\n<loc>{_text(loc)}</loc>{lastmod}\n</{item_tag}>")
+        lines.append(f"<{item_tag}>\n<loc>{escape(loc)}</loc>{lastmod}\n</{item_tag}>")
     lines.append(f"</{root_tag}>\n")
     return _XML_DECLARATION + "\n".join(lines).encode("utf-8")
 
 
 _XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
-
-
-def _text(value: str) -> str:
-    """Character data escaped as ElementTree escapes it."""
-    if "&" in value or "<" in value or ">" in value:
-        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return value
 
 
 def _absolute(url: str, base: str) -> str:
