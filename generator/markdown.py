@@ -337,11 +337,19 @@ def _markdown() -> markdown.Markdown:
 
 def _block_level_test(names: Iterable[str]) -> Callable[[object], bool]:
     """``Markdown.is_block_level`` with a set of the names rather than its list: the list is searched
-    some fifty times a body, by the inline and prettifying passes."""
+    some forty times a body, by the inline and prettifying passes. Each tag's answer is kept: Python-Markdown
+    makes a dozen tag names; raw HTML's tags are asked about too and may be anything, so at most 256
+    answers are kept."""
     known = frozenset(names)
+    answers: dict[object, bool] = {}
 
     def is_block_level(tag: object) -> bool:
-        return isinstance(tag, str) and tag.lower().rstrip("/") in known
+        answer = answers.get(tag)
+        if answer is None:
+            answer = isinstance(tag, str) and tag.lower().rstrip("/") in known
+            if len(answers) < 256:
+                answers[tag] = answer
+        return answer
 
     return is_block_level
 
@@ -410,8 +418,12 @@ class _OnlyWith(Preprocessor):
         self.inner, self.marks = inner, marks
 
     def run(self, lines: list[str]) -> list[str]:
-        if any(mark in line for line in lines for mark in self.marks):
-            return self.inner.run(lines)
+        # One search of the whole text per mark: a mark cannot span a line break, and the
+        # generator over lines and marks cost several times the join.
+        text = "\n".join(lines)
+        for mark in self.marks:
+            if mark in text:
+                return self.inner.run(lines)
         return lines
 
 
@@ -576,7 +588,11 @@ class _TestedFirst:
         self.processor, self.marks = processor, marks
 
     def test(self, parent: etree.Element, block: str) -> bool:
-        return any(mark in block for mark in self.marks) and bool(self.processor.test(parent, block))
+        # A loop rather than any() over a generator: this runs for every block of every body.
+        for mark in self.marks:
+            if mark in block:
+                return bool(self.processor.test(parent, block))
+        return False
 
     def run(self, parent: etree.Element, blocks: list[str]) -> bool | None:
         return self.processor.run(parent, blocks)  # type: ignore[no-any-return]
