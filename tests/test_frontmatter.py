@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import yaml
 
+from generator import frontmatter
 from generator.config import SiteConfig
 from generator.frontmatter import FrontMatter, parse_front_matter
 from generator.model import Credit, Source, Topic
@@ -150,6 +152,37 @@ def test_yaml_11_booleans_stay_text() -> None:
 @pytest.mark.parametrize("title", ["1.10", "012", "yes", "off", "1e3", "0x1F", "2020-02-18", ".inf", "true"])
 def test_scalars_that_yaml_11_would_convert_stay_text(title: str) -> None:
     assert ok(article(title=title)).title == title
+
+
+def _shape(node: yaml.Node | None) -> object:
+    """A composed node as plain data: kind, style, place and contents; its tag left out."""
+    if node is None:
+        return None
+    place = (type(node).__name__, node.start_mark.line, node.start_mark.column, node.end_mark.index)
+    if isinstance(node, yaml.ScalarNode):
+        return (*place, node.style or None, node.value)
+    if isinstance(node, yaml.SequenceNode):
+        return (*place, node.flow_style, [_shape(item) for item in node.value])
+    return (*place, node.flow_style, [(_shape(k), _shape(v)) for k, v in node.value])
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        'title: "Talks resume"\ndate: 2020-02-18\ncountries: [NO, "GB", de]\ndraft: no',
+        "tags:\n  - one\n  - 'two'\n  - 3\nsummary: >\n  folded\n  text\nempty:\nnull: ~",
+        "credits: {photo: A. B., text: C}\nnested:\n  deeper: [1, [2, {x: y}]]\n? complex\n: key",
+        "a: &x [1, 2]\nb: *x\nc:\n  <<: {k: v}\nd: !!str 12\ne: !custom value\nf: |\n  kept\n",
+        "",
+        "# only a comment",
+    ],
+)
+def test_the_loader_composes_as_pyyamls_tags_aside(block: str) -> None:
+    """Front matter is composed without PyYAML's type resolver (frontmatter._Loader): what it reads
+    of the nodes, their kind, style, place and text, is as PyYAML's own safe loader gives."""
+    ours = yaml.compose(block, Loader=frontmatter._Loader)
+    theirs = yaml.compose(block, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    assert _shape(ours) == _shape(theirs)
 
 
 def test_alias_bomb_is_refused_without_expanding() -> None:
