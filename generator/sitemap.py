@@ -8,11 +8,11 @@ order the build happened to find them in.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from urllib.parse import quote, urljoin
-from xml.sax.saxutils import escape  # &, < and >: as ElementTree escapes text
 
 from generator.metadata import clean_text, safe_url
 
@@ -25,6 +25,13 @@ _URL_SAFE = ":/?#[]@!$&'()*+,;=-._~%"
 # A path of only these characters needs no joining, cleaning or encoding under its base: what a
 # build gives for every page whose slugs are plain ASCII.
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9/_.~-]*")
+
+
+def _text(value: str) -> str:
+    """``value`` with &, < and > escaped, as ElementTree escapes text. html.escape rather than
+    xml.sax.saxutils.escape, whose import brings urllib.request, http.client and ssl with it,
+    some 12 ms of every build's start."""
+    return html.escape(value, quote=False)
 
 
 def sitemap_files(
@@ -79,7 +86,7 @@ def _document(root_tag: str, item_tag: str, rows: list[tuple[str, date | None]])
     lines = [f'<{root_tag} xmlns="{SITEMAP_NS}">']
     for loc, day in rows:
         lastmod = f"\n<lastmod>{day.isoformat()}</lastmod>" if day is not None else ""
-        lines.append(f"<{item_tag}>\n<loc>{escape(loc)}</loc>{lastmod}\n</{item_tag}>")
+        lines.append(f"<{item_tag}>\n<loc>{_text(loc)}</loc>{lastmod}\n</{item_tag}>")
     lines.append(f"</{root_tag}>\n")
     return _XML_DECLARATION + "\n".join(lines).encode("utf-8")
 
