@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from markupsafe import Markup
@@ -125,7 +125,11 @@ def _linker(ctx: Context, route: Route) -> Callable[..., str]:
     return lambda target, fragment="": ctx.links.url(target, source=route.path, fragment=fragment)
 
 
-def _base(ctx: Context, route: Route, title: str, description: str = "", **fields: object) -> PageView:
+def _base(
+    ctx: Context, route: Route, title: str, description: str = "", language: str = "", **fields: object
+) -> PageView:
+    """A page's view; ``language`` is the page's own when it is not the site's (an article's)."""
+    language = language or ctx.config.language
     page = route.pagination.number if route.pagination else 1
     head = title if route.kind == "home" else f"{title} · {ctx.config.title}"
     if page > 1:
@@ -148,8 +152,8 @@ def _base(ctx: Context, route: Route, title: str, description: str = "", **field
         title=title,
         head_title=head,
         description=description,
-        language=ctx.config.language,
-        direction=direction(ctx.config.language),
+        language=language,
+        direction=direction(language),
         canonical_url=ctx.links.absolute(route.path),
         articles=tuple(_card(ctx, route, a) for a in route.articles),
         pagination=_pagination(ctx, route),
@@ -284,7 +288,6 @@ def _article(ctx: Context, route: Route) -> PageView:
         dek=article.summary if article.summary and article.summary != body.summary else None,
         toc=tuple(Link(name, link(route.path, fragment=anchor)) for _, anchor, name in body.toc),
     )
-    page = _base(ctx, route, article.title, article.summary, article=view)
     crumbs = _crumbs(
         ctx,
         route,
@@ -292,7 +295,9 @@ def _article(ctx: Context, route: Route) -> PageView:
         (f"{article.published:%B}", urls.period(Period(article.published.year, article.published.month))),
         (article.title, route.path),
     )
-    return replace(page, language=article.language, direction=direction(article.language), breadcrumbs=crumbs)
+    return _base(
+        ctx, route, article.title, article.summary, article.language, article=view, breadcrumbs=crumbs
+    )
 
 
 def _index_page(ctx: Context, route: Route) -> PageView:

@@ -18,17 +18,10 @@ from typing import Any
 import jinja2
 from jinja2 import nodes
 from jinja2.loaders import split_template_path
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from generator.errors import Diagnostic, not_utf8
-
-try:
-    from markupsafe import _escape_inner  # the C function escape() wraps in a Markup
-except ImportError:  # another MarkupSafe than constraints.txt pins: the same text, slower
-
-    def _escape_inner(s: str, /) -> str:
-        return str.__str__(escape(s))
-
+from generator.metadata import escaped
 
 THEME_NAME = "<default theme>"
 
@@ -222,9 +215,9 @@ def _plain_undefined(message: str) -> str:
 def _printed(value: object) -> str:
     """What ``{{ value }}`` prints: the text of MarkupSafe's escape(), as a plain string."""
     if type(value) is str:
-        return _escape_inner(value)
+        return escaped(value)
     html = getattr(value, "__html__", None)
-    return html() if html is not None else _escape_inner(str(value))  # type: ignore[no-any-return]
+    return html() if html is not None else escaped(str(value))  # type: ignore[no-any-return]
 
 
 class _Template(jinja2.Template):
