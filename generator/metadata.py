@@ -44,8 +44,8 @@ def clean_text(text: str) -> str:
     return _NOT_TEXT.sub("", text)
 
 
-# An article page's address is judged twice, for OpenGraph and for JSON-LD, and the feed links of a
-# page's head are the same on every page of a folder.
+# The same address is judged again and again: an article page's for OpenGraph and for JSON-LD, an
+# article's twice in each feed it is in (its link and its content's xml:base).
 @lru_cache(maxsize=1024)
 def safe_url(url: str, *, absolute: bool = False) -> str:
     """``url`` if it is a relative URL or an http(s) one, else ValueError.
