@@ -27,13 +27,6 @@ _URL_SAFE = ":/?#[]@!$&'()*+,;=-._~%"
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9/_.~-]*")
 
 
-def _text(value: str) -> str:
-    """``value`` with &, < and > escaped, as ElementTree escapes text. html.escape rather than
-    xml.sax.saxutils.escape, whose import brings urllib.request, http.client and ssl with it,
-    some 12 ms of every build's start."""
-    return html.escape(value, quote=False)
-
-
 def sitemap_files(
     urls: Iterable[tuple[str, date | None]], base_url: str, limit: int = MAX_URLS
 ) -> dict[str, bytes]:
@@ -86,7 +79,10 @@ def _document(root_tag: str, item_tag: str, rows: list[tuple[str, date | None]])
     lines = [f'<{root_tag} xmlns="{SITEMAP_NS}">']
     for loc, day in rows:
         lastmod = f"\n<lastmod>{day.isoformat()}</lastmod>" if day is not None else ""
-        lines.append(f"<{item_tag}>\n<loc>{_text(loc)}</loc>{lastmod}\n</{item_tag}>")
+        # &, < and > escaped, as ElementTree escapes text; html.escape rather than xml.sax.saxutils,
+        # whose import brings urllib.request, http.client and ssl, some 12 ms of every build's start.
+        loc = html.escape(loc, quote=False)
+        lines.append(f"<{item_tag}>\n<loc>{loc}</loc>{lastmod}\n</{item_tag}>")
     lines.append(f"</{root_tag}>\n")
     return _XML_DECLARATION + "\n".join(lines).encode("utf-8")
 
