@@ -152,7 +152,9 @@ def _build(
             articles = [a for a in parsed.articles if options.drafts or not a.draft]
             clock.lap("front matter and bodies")
             signature = relation_signature(articles)
-            index, index_problems, index_key, stored = _index(config, cache, articles, signature, memory)
+            index, index_problems, index_key, stored = _index(
+                config, cache, articles, signature, memory, jobs
+            )
             problems += index_problems
         _stop_on_errors(problems, options.strict)
         clock.lap("index")
@@ -316,7 +318,12 @@ def _previous_state(cache: BuildCache, output_dir: Path) -> PageState | None:
 
 
 def _index(
-    config: SiteConfig, cache: BuildCache, articles: list[Article], signature: str, memory: BuildMemory | None
+    config: SiteConfig,
+    cache: BuildCache,
+    articles: list[Article],
+    signature: str,
+    memory: BuildMemory | None,
+    jobs: int,
 ) -> tuple[SiteIndex, list[Diagnostic], str, bool]:
     """The index, its key (see index_store) and whether the cache holds an index of that key."""
     last = memory.index if memory is not None else None
@@ -331,7 +338,7 @@ def _index(
         return *found, key, True
     known = known_relations(stored, signature)
     earlier = earlier_relations(stored, articles) if known is None else None
-    index, problems = build_index(articles, config.topics, known, signature, earlier)
+    index, problems = build_index(articles, config.topics, known, signature, earlier, jobs)
     return index, problems, key, False
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from generator import index as index_module
 from generator.countries import resolve_country
 from generator.index import build_index, patched_index, relation_signature
 from generator.model import Article, Country, Period, Tag, Topic
@@ -141,6 +143,36 @@ def test_related_articles_are_the_best_scored_nearby(seed: int) -> None:
     ordered = list(index.articles)
     for position, article in enumerate(ordered):
         related = index.neighbours[article.source_path].related
+        assert [a.slug for a in related] == _related_by_hand(ordered, position)
+
+
+def test_related_articles_ranked_in_two_processes_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With more than one job, a forked child ranks the first half of the articles meanwhile; what
+    comes back through its pipe must be what one process finds, in order."""
+    children: list[int | None] = []
+    ran_here: list[int] = []  # what the child appends stays in the child
+
+    class Counted(index_module.Beside):  # type: ignore[type-arg]
+        def __init__(self, func) -> None:  # type: ignore[no-untyped-def]
+            def traced():  # type: ignore[no-untyped-def]
+                ran_here.append(os.getpid())
+                return func()
+
+            super().__init__(traced)
+            children.append(self.pid)
+
+    monkeypatch.setattr(index_module, "_RANK_BESIDE_AT", 10)
+    monkeypatch.setattr(index_module, "Beside", Counted)
+    archive = _random_archive(random.Random(7), 120)
+    alone, _ = build_index(archive, (CONFLICT, REFUGEES), jobs=1)
+    assert children == []
+    split, _ = build_index(archive, (CONFLICT, REFUGEES), jobs=2)
+    assert len(children) == 1 and children[0] not in (None, os.getpid())
+    assert ran_here == []  # the child's half came through its pipe, not made again here
+    assert split == alone
+    ordered = list(split.articles)
+    for position, article in enumerate(ordered):
+        related = split.neighbours[article.source_path].related
         assert [a.slug for a in related] == _related_by_hand(ordered, position)
 
 
