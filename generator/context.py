@@ -27,6 +27,7 @@ from generator.views import (
     PageView,
     PaginationView,
     SiteView,
+    day_label,
 )
 
 _K = TypeVar("_K")
@@ -203,8 +204,7 @@ def shown_pages(number: int, count: int) -> list[int | None]:
 
 
 def _date_label(article: Article) -> str:
-    d = article.published
-    return f"{d.day} {d:%B %Y}"
+    return day_label(article.published.date())
 
 
 def _country_links(ctx: Context, route: Route, countries: tuple[Country, ...]) -> tuple[Link, ...]:
@@ -270,7 +270,7 @@ def _article(ctx: Context, route: Route) -> PageView:
         date_iso=article.published.isoformat() if article.has_time else article.day.isoformat(),
         date_label=_date_label(article),
         updated_iso=article.updated.isoformat() if article.updated else None,
-        updated_label=f"{article.updated.day} {article.updated:%B %Y}" if article.updated else None,
+        updated_label=day_label(article.updated.date()) if article.updated else None,
         summary=article.summary,
         source=article.source,
         source_url=article.source_url,

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 
 from generator import urls
 from generator.model import Article
-from generator.views import SearchPage
+from generator.views import SearchPage, day_label
 
 FOLDER = "search"
 INDEX_FILE = f"{FOLDER}/index.js"
@@ -129,8 +129,8 @@ def _seconds(when: datetime) -> float:
 @functools.lru_cache(maxsize=8192)
 def _day(day: date) -> tuple[str, str]:
     """A day in ISO 8601 and as the site shows it; an archive has a few thousand days, each asked
-    for by every article of the day on every build (strftime is the slow part)."""
-    return day.isoformat(), f"{day.day} {day:%B %Y}"
+    for by every article of the day on every build."""
+    return day.isoformat(), day_label(day)
 
 
 def search_page(link: Callable[[str], str], *, offline: bool) -> SearchPage:

@@ -7,13 +7,22 @@ template never builds a link and both link modes come out right.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
-from functools import cached_property
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property, lru_cache
 from typing import overload
 
 from markupsafe import Markup
 
 _EMPTY = Markup("")  # Markup is immutable: one empty value serves every default
+
+
+@lru_cache(maxsize=8192)
+def day_label(day: date) -> str:
+    """A day as pages show it: "18 February 2020". An archive has a few thousand days, each asked
+    for by every article of the day on every page and search entry that shows it (strftime is
+    the slow part)."""
+    return f"{day.day} {day:%B %Y}"
 
 
 @dataclass(frozen=True)
@@ -57,13 +66,14 @@ class ArticleCard:
 
     def __hash__(self) -> int:
         # A card is looked up by value on every list page that shows it (templates._MacroMemo),
-        # and the same card object comes back for each (context._card): its hash, over nested
-        # links, is made once rather than on every page.
+        # and the same card object comes back for each (context._card): its hash is made once
+        # rather than on every page, and of the two fields that tell cards apart (equal cards
+        # have equal ones), not of the nested links.
         return self._hash
 
     @cached_property
     def _hash(self) -> int:
-        return hash(tuple(getattr(self, f.name) for f in fields(self)))
+        return hash((self.url, self.title))
 
 
 @dataclass(frozen=True)
