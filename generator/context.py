@@ -156,7 +156,7 @@ def _base(
         language=language,
         direction=direction(language),
         canonical_url=ctx.links.absolute(route.path),
-        articles=tuple(_card(ctx, route, a) for a in route.articles),
+        articles=_cards(ctx, route, route.articles),
         pagination=_pagination(ctx, route),
         total=route.total,
         **fields,  # type: ignore[arg-type]
@@ -217,10 +217,17 @@ def _topic_links(ctx: Context, route: Route, topics: tuple[Topic, ...]) -> tuple
     return tuple(Link(t.label, link(urls.topic(t))) for t in topics)
 
 
-def _card(ctx: Context, route: Route, article: Article) -> ArticleCard:
-    return _kept(
-        ctx.cards, (article.source_path, _folder(ctx, route)), lambda: _make_card(ctx, route, article)
-    )
+def _cards(ctx: Context, route: Route, articles: tuple[Article, ...]) -> tuple[ArticleCard, ...]:
+    """The cards of ``articles`` as ``route`` shows them, each made once per folder: a list page
+    shows twenty, most of them made for another page already."""
+    folder, kept = _folder(ctx, route), ctx.cards
+    found = []
+    for article in articles:
+        card = kept.get((article.source_path, folder))
+        if card is None:
+            card = _kept(kept, (article.source_path, folder), lambda a=article: _make_card(ctx, route, a))
+        found.append(card)
+    return tuple(found)
 
 
 def _make_card(ctx: Context, route: Route, article: Article) -> ArticleCard:
@@ -282,7 +289,7 @@ def _article(ctx: Context, route: Route) -> PageView:
         tags=tuple(Link(t.label, link(urls.tag(t))) for t in article.tags),
         previous=neighbour(related.previous),
         next=neighbour(related.next),
-        related=tuple(_card(ctx, route, a) for a in related.related),
+        related=_cards(ctx, route, related.related),
         word_count=article.word_count,
         reading_minutes=max(1, -(-article.word_count // WORDS_PER_MINUTE)),
         dek=article.summary if article.summary and article.summary != body.summary else None,
