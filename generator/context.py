@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 
 from markupsafe import Markup
@@ -225,7 +226,7 @@ def _cards(ctx: Context, route: Route, articles: tuple[Article, ...]) -> tuple[A
     for article in articles:
         card = kept.get((article.source_path, folder))
         if card is None:
-            card = _kept(kept, (article.source_path, folder), lambda a=article: _make_card(ctx, route, a))
+            card = _kept(kept, (article.source_path, folder), partial(_make_card, ctx, route, article))
         found.append(card)
     return tuple(found)
 

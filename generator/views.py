@@ -66,7 +66,7 @@ class ArticleCard:
 
     def __hash__(self) -> int:
         # A card is looked up by value on every list page that shows it (templates._MacroMemo),
-        # and the same card object comes back for each (context._card): its hash is made once
+        # and the same card object comes back for each (context._cards): its hash is made once
         # rather than on every page, and of the two fields that tell cards apart (equal cards
         # have equal ones), not of the nested links.
         return self._hash
