@@ -1,7 +1,7 @@
 """Time `dateline build` on synthetic archives, optionally next to Hugo and Pelican.
 
     python bench/run.py --sizes 1000,10000 [--peers] [--scenarios cold,noop,edit,template,add]
-                        [--workdir bench/work] [--seed 1] [--json FILE] [--skip-dateline]
+                        [--rounds N] [--workdir bench/work] [--seed 1] [--json FILE] [--skip-dateline]
 
 See bench/README.md for what each scenario does and how memory is measured.
 """
@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import os
 import platform
 import shutil
+import statistics
 import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -43,13 +45,18 @@ class Result:
     files: int | None = None
     check: str = ""
     error: str = ""
+    round: int = 1  # the cold builds of --rounds after the first are rounds 2, 3...
 
     @property
     def ms_per_article(self) -> float | None:
         return None if self.seconds is None else self.seconds * 1000 / self.n
 
+    @property
+    def label(self) -> str:
+        return self.scenario if self.round == 1 else f"{self.scenario} #{self.round}"
+
     def line(self) -> str:
-        head = f"{self.tool:<8}  n={self.n:<6} {self.scenario:<9}"
+        head = f"{self.tool:<8}  n={self.n:<6} {self.label:<9}"
         if self.error:
             return f"{head} FAILED: {self.error}"
         numbers = f"{self.seconds:7.1f} s {self.max_rss_mib:6.0f} MB {self.ms_per_article:6.2f} ms/article"
@@ -77,6 +84,23 @@ class Layout:
     def cache(self, tool: str) -> Path:
         return self.workdir / "cache" / f"{tool}-n{self.n}"
 
+    def discard(self, path: Path) -> None:
+        """Move ``path`` out of the way, into a folder that main() deletes when the run ends.
+
+        Deleting a tree of 40,000 files just before a build would slow that build: on an ext4
+        without a journal, as on this project's machine, the inode allocator passes over inodes
+        freed in the last minute one by one (``recently_deleted`` in ``perf``), so the next tool
+        to make files would pay for the last one's. A rename frees nothing."""
+        if not path.exists() and not path.is_symlink():
+            return
+        bin_ = discarded(self.workdir)
+        bin_.mkdir(parents=True, exist_ok=True)
+        for number in itertools.count():
+            target = bin_ / f"{path.name}-{number}"
+            if not target.exists():
+                path.rename(target)
+                return
+
     def log(self, tool: str, scenario: str) -> Path:
         return self.workdir / "logs" / f"{tool}-n{self.n}-{scenario}.log"
 
@@ -98,8 +122,14 @@ def corpus_dir(workdir: Path, n: int, seed: int) -> Path:
     return folder
 
 
-def fresh_copy(source: Path, target: Path) -> Path:
-    shutil.rmtree(target, ignore_errors=True)
+def discarded(workdir: Path) -> Path:
+    """Where Layout.discard() moves old sites, outputs and caches."""
+    return workdir / "discarded"
+
+
+def fresh_copy(source: Path, layout: Layout, tool: str) -> Path:
+    target = layout.site(tool)
+    layout.discard(target)
     shutil.copytree(source, target, ignore=shutil.ignore_patterns(".complete"))
     return target
 
@@ -111,8 +141,10 @@ def dateline_command(site: Path, output: Path) -> list[str]:
     return [sys.executable, "-m", "generator", "build", "--site", str(site), "--output", str(output)]
 
 
-def to_result(tool: str, n: int, scenario: str, m: Measurement, output: Path, log: Path) -> Result:
-    result = Result(tool, n, scenario, round(m.seconds, 3), round(m.max_rss_kib / 1024, 1))
+def to_result(
+    tool: str, n: int, scenario: str, m: Measurement, output: Path, log: Path, turn: int = 1
+) -> Result:
+    result = Result(tool, n, scenario, round(m.seconds, 3), round(m.max_rss_kib / 1024, 1), round=turn)
     result.tree_rss_mib = round(m.tree_rss_kib / 1024, 1)
     result.tree_pss_mib = round(m.tree_pss_kib / 1024, 1)
     result.user_seconds, result.system_seconds = round(m.user_seconds, 2), round(m.system_seconds, 2)
@@ -127,18 +159,19 @@ def to_result(tool: str, n: int, scenario: str, m: Measurement, output: Path, lo
 HIDDEN_SUFFIXES = (".dateline-back", ".dateline-spare")  # generator.output's twin and spare folders
 
 
-def remove_output(output: Path) -> None:
+def remove_output(layout: Layout, output: Path) -> None:
     """The output folder and the hidden folders beside it that Dateline writes."""
     for folder in (output, *(output.with_name(f".{output.name}{suffix}") for suffix in HIDDEN_SUFFIXES)):
-        shutil.rmtree(folder, ignore_errors=True)
+        layout.discard(folder)
 
 
-def prepare(scenario: str, site: Path, output: Path, n: int, step: int) -> None:
+def prepare(scenario: str, layout: Layout, site: Path, output: Path, step: int) -> None:
     """Change the site (or clear caches) the way ``scenario`` says, before its build."""
+    n = layout.n
     if scenario == "cold":
         # What ``dateline clean`` removes, so that the build is a first one.
-        shutil.rmtree(site / ".dateline", ignore_errors=True)
-        remove_output(output)
+        layout.discard(site / ".dateline")
+        remove_output(layout, output)
     elif scenario == "edit":
         corpus.edit_article(site, n // 2 + step)
     elif scenario == "template":
@@ -148,15 +181,15 @@ def prepare(scenario: str, site: Path, output: Path, n: int, step: int) -> None:
 
 
 def run_dateline(layout: Layout, pristine: Path, scenarios: list[str]) -> list[Result]:
-    site, output = fresh_copy(pristine, layout.site("dateline")), layout.output("dateline")
-    remove_output(output)
+    site, output = fresh_copy(pristine, layout, "dateline"), layout.output("dateline")
+    remove_output(layout, output)
     command = dateline_command(site, output)
     results: list[Result] = []
     for step, scenario in enumerate(scenarios):
         if scenario != "cold" and not output.exists():
             measure(command, REPO_ROOT, layout.log("dateline", "warmup"))  # incremental needs a build first
         try:
-            prepare(scenario, site, output, layout.n, step)
+            prepare(scenario, layout, site, output, step)
         except FileNotFoundError as error:
             results.append(Result("dateline", layout.n, scenario, error=str(error)))
             print(results[-1].line(), flush=True)
@@ -167,6 +200,24 @@ def run_dateline(layout: Layout, pristine: Path, scenarios: list[str]) -> list[R
         )
         print(results[-1].line(), flush=True)
     return results
+
+
+def dateline_cold(layout: Layout, pristine: Path, turn: int) -> Result:
+    """A first build of a fresh copy of the corpus (the scenarios have changed the last one)."""
+    site, output = fresh_copy(pristine, layout, "dateline"), layout.output("dateline")
+    prepare("cold", layout, site, output, 0)
+    log = layout.log("dateline", f"cold-{turn}")
+    result = to_result(
+        "dateline",
+        layout.n,
+        "cold",
+        measure(dateline_command(site, output), REPO_ROOT, log),
+        output,
+        log,
+        turn,
+    )
+    print(result.line(), flush=True)
+    return result
 
 
 # ---------------------------------------------------------------- peers
@@ -186,31 +237,43 @@ def peer_command(tool: str, layout: Layout, site: Path, python: str) -> list[str
 
 
 def run_peer(tool: str, layout: Layout, entries: list[peers.Entry], python: str) -> list[Result]:
+    """``tool``'s scenarios (PEER_SCENARIOS) on a site written for it; none when it is missing."""
     reason = peers.available(tool, python)
     if reason:
         print(f"{tool:<8}  n={layout.n:<6} skipped: {reason}", flush=True)
         return []
-    site, output = peer_site(tool, layout, entries), layout.output(tool)
-    expected = peers.Expected.of(entries)
-    results: list[Result] = []
-    for scenario in PEER_SCENARIOS[tool]:
-        if scenario == "cold":
-            shutil.rmtree(output, ignore_errors=True)
-            shutil.rmtree(layout.cache(tool), ignore_errors=True)
-        log = layout.log(tool, scenario)
-        result = to_result(
-            tool,
-            layout.n,
-            scenario,
-            measure(peer_command(tool, layout, site, python), site, log),
-            output,
-            log,
-        )
-        if not result.error:
-            result.check = peers.check_output(tool, output, expected).describe()
-        results.append(result)
-        print(result.line(), flush=True)
-    return results
+    site = peer_site(tool, layout, entries)
+    return [peer_build(tool, layout, site, scenario, python, entries) for scenario in PEER_SCENARIOS[tool]]
+
+
+def peer_build(
+    tool: str,
+    layout: Layout,
+    site: Path,
+    scenario: str,
+    python: str,
+    entries: list[peers.Entry],
+    turn: int = 1,
+) -> Result:
+    """One measured build of the peer site ``site``, checked against the corpus."""
+    output = layout.output(tool)
+    if scenario == "cold":
+        layout.discard(output)
+        layout.discard(layout.cache(tool))
+    log = layout.log(tool, scenario if turn == 1 else f"{scenario}-{turn}")
+    result = to_result(
+        tool,
+        layout.n,
+        scenario,
+        measure(peer_command(tool, layout, site, python), site, log),
+        output,
+        log,
+        turn,
+    )
+    if not result.error:
+        result.check = peers.check_output(tool, output, peers.Expected.of(entries)).describe()
+    print(result.line(), flush=True)
+    return result
 
 
 def run_peers(layout: Layout, pristine: Path, python: str) -> list[Result]:
@@ -218,17 +281,61 @@ def run_peers(layout: Layout, pristine: Path, python: str) -> list[Result]:
     return [r for tool in peers.TOOLS for r in run_peer(tool, layout, entries, python)]
 
 
+def cold_rounds(layout: Layout, pristine: Path, args: argparse.Namespace) -> list[Result]:
+    """Rounds 2 to ``args.rounds`` of cold builds, each tool once a round. The tools take turns
+    in an order that moves on by one each round, so that none is always the one to follow
+    another's build (its files still being written back, its memory just freed)."""
+    entries = peers.read_entries(pristine) if args.peers else []
+    tools = ["dateline"] if not args.skip_dateline else []
+    if args.peers:
+        tools += [tool for tool in peers.TOOLS if peers.available(tool, args.pelican_python) is None]
+    results: list[Result] = []
+    for turn in range(2, args.rounds + 1):
+        shift = (turn - 1) % len(tools) if tools else 0
+        for tool in tools[shift:] + tools[:shift]:
+            if tool == "dateline":
+                results.append(dateline_cold(layout, pristine, turn))
+            else:
+                site = layout.site(tool)  # written by run_peer in the first round
+                results.append(peer_build(tool, layout, site, "cold", args.pelican_python, entries, turn))
+    return results
+
+
 # ---------------------------------------------------------------- reporting
 
 
+def medians(results: list[Result]) -> dict[tuple[str, int, str], float]:
+    """The median wall time of each (tool, size, scenario) over its builds (rounds, or a
+    scenario given more than once)."""
+    times: dict[tuple[str, int, str], list[float]] = {}
+    for r in results:
+        if r.seconds is not None and not r.error:
+            times.setdefault((r.tool, r.n, r.scenario), []).append(r.seconds)
+    return {key: statistics.median(values) for key, values in times.items()}
+
+
 def ratios(results: list[Result]) -> list[dict[str, object]]:
-    """dateline/peer wall-time ratios for every (size, scenario) both have measured."""
-    times = {(r.tool, r.n, r.scenario): r.seconds for r in results if r.seconds is not None and not r.error}
+    """dateline/peer ratios of median wall times for every (size, scenario) both have measured."""
+    times = medians(results)
+    counts = {key: 0 for key in times}
+    for r in results:
+        if (r.tool, r.n, r.scenario) in counts:
+            counts[r.tool, r.n, r.scenario] += 1
     found: list[dict[str, object]] = []
     for (tool, n, scenario), seconds in sorted(times.items()):
         mine = times.get(("dateline", n, scenario))
         if tool != "dateline" and mine is not None and seconds:
-            found.append({"n": n, "scenario": scenario, "peer": tool, "ratio": round(mine / seconds, 2)})
+            found.append(
+                {
+                    "n": n,
+                    "scenario": scenario,
+                    "peer": tool,
+                    "ratio": round(mine / seconds, 2),
+                    "dateline_seconds": round(mine, 3),
+                    "peer_seconds": round(seconds, 3),
+                    "builds": [counts["dateline", n, scenario], counts[tool, n, scenario]],
+                }
+            )
     return found
 
 
@@ -244,7 +351,7 @@ def markdown_table(results: list[Result]) -> str:
     ]
     for r in results:
         if r.error:
-            rows.append(f"| {r.tool} | {r.n} | {r.scenario} | failed | | | | | | | | |")
+            rows.append(f"| {r.tool} | {r.n} | {r.label} | failed | | | | | | | | |")
             continue
         cells = [
             _cell(r.seconds, ".1f"),
@@ -257,7 +364,7 @@ def markdown_table(results: list[Result]) -> str:
             _cell(r.html_files, "d"),
             _cell(r.files, "d"),
         ]
-        rows.append(f"| {r.tool} | {r.n} | {r.scenario} | " + " | ".join(cells) + " |")
+        rows.append(f"| {r.tool} | {r.n} | {r.label} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
 
@@ -278,7 +385,13 @@ def report(results: list[Result], env: dict[str, str], json_path: Path | None) -
     if found:
         print()
         for item in found:
-            print(f"n={item['n']:<6} {item['scenario']:<9} dateline/{item['peer']} = {item['ratio']:.2f}x")
+            builds = item["builds"]
+            assert isinstance(builds, list)
+            medians_of = f" (medians of {builds[0]} and {builds[1]} builds)" if max(builds) > 1 else ""
+            print(
+                f"n={item['n']:<6} {item['scenario']:<9} dateline/{item['peer']} = {item['ratio']:.2f}x"
+                f"  {item['dateline_seconds']:.1f} s / {item['peer_seconds']:.1f} s{medians_of}"
+            )
     print()
     print("Machine: " + ", ".join(f"{k} {v}" for k, v in env.items()))
     print()
@@ -303,6 +416,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workdir", type=Path, default=REPO_ROOT / "bench" / "work")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="cold builds of every tool this many times, taking turns; ratios compare medians (default 1)",
+    )
+    parser.add_argument(
         "--pelican-python", default=sys.executable, help="Python with pelican installed (default: this one)"
     )
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
@@ -313,11 +432,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if unknown:
         parser.error(f"unknown scenarios {unknown}; choose from {', '.join(SCENARIOS)}")
     args.workdir = args.workdir.resolve()
+    if args.rounds < 1:
+        parser.error("--rounds must be 1 or more")
     return args
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    shutil.rmtree(discarded(args.workdir), ignore_errors=True)  # a run that was stopped left it
     results: list[Result] = []
     for n in args.sizes:
         pristine = corpus_dir(args.workdir, n, args.seed)
@@ -326,7 +448,9 @@ def main(argv: list[str] | None = None) -> None:
             results += run_dateline(layout, pristine, args.scenarios)
         if args.peers:
             results += run_peers(layout, pristine, args.pelican_python)
+        results += cold_rounds(layout, pristine, args)
     report(results, environment(args.peers, args.pelican_python), args.json)
+    shutil.rmtree(discarded(args.workdir), ignore_errors=True)
 
 
 if __name__ == "__main__":
