@@ -12,7 +12,7 @@ places make it ahead of need, beside other work, so that no build waits for it:
 - a later build that finds no twin has the child that checks the output folders make one
   (output.link_twin, output_check.py).
 
-The work is system calls, so two threads keep two cores busy.
+The work is system calls, so two threads keep two cores busy, each in its own run of folders.
 """
 
 from __future__ import annotations
@@ -54,9 +54,23 @@ def link_files(source: str, target: str, rels: Iterable[str], threads: int = 2) 
 
     with ThreadPoolExecutor(threads) as pool:
         for depth in sorted(levels):  # a folder's parent is made before it
-            level = sorted(levels[depth])
-            list(pool.map(make, [level[n::threads] for n in range(threads)]))
-        list(pool.map(link, [names[n::threads] for n in range(threads)]))
+            list(pool.map(make, _runs(sorted(levels[depth]), threads)))
+        list(pool.map(link, _runs(sorted(names), threads)))
+
+
+def _runs(items: list[str], count: int) -> list[list[str]]:
+    """``items`` cut into ``count`` runs of neighbours (fewer if there are fewer items), their
+    lengths an item apart at most. Making an entry locks its folder, so
+    threads given every other item of a sorted list, most often siblings, took turns in one
+    folder after another; in runs they meet only where two runs join. Copying the 10,000-article
+    benchmark's output (18,500 files) took 0.8 to 1.5 s in runs against 0.9 to 1.7 s, faster in
+    seven pairs of seven."""
+    count = min(count, len(items))
+    if count < 1:
+        return []
+    size, longer = divmod(len(items), count)
+    ends = [(n + 1) * size + min(n + 1, longer) for n in range(count)]
+    return [items[end - size - (n < longer) : end] for n, end in enumerate(ends)]
 
 
 class TwinCopy:

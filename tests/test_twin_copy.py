@@ -13,6 +13,7 @@ from conftest import MakeSite, article
 from test_cache_fixes import clean_build, tree
 from test_output_check import _edit, _inodes, _no_children_left, _site, _twin
 
+import generator.hardlinks as hardlinks
 import generator.output as output
 import generator.output_check as output_check
 from generator.build import BuildOptions, build, clean
@@ -148,3 +149,31 @@ def test_a_no_op_build_does_not_wait_for_the_twin_check(
     assert result.files_written == 0 and result.pages_rendered == 0
     # The build took the live folder's verdict and ended the child while it was on the twin.
     assert not waited.exists() and _no_children_left()
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_link_files_links_every_file_into_the_folders_it_makes(tmp_path: Path, threads: int) -> None:
+    source, target = tmp_path / "source", tmp_path / "target"
+    rels = [
+        f"{year}/{month:02}/{n}/index.html" for year in (2019, 2020) for month in (1, 2) for n in range(5)
+    ]
+    rels += ["index.html", "feed.xml", "2020/index.html"]
+    for rel in rels:
+        (source / rel).parent.mkdir(parents=True, exist_ok=True)
+        (source / rel).write_text(rel)
+    target.mkdir()
+    hardlinks.link_files(os.fspath(source), os.fspath(target), reversed(rels), threads)
+    made = {os.fspath(p.relative_to(target)) for p in target.rglob("*") if p.is_file()}
+    assert made == set(rels)
+    assert all(os.path.samefile(source / rel, target / rel) for rel in rels)
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 7])
+@pytest.mark.parametrize("length", [0, 1, 2, 5, 6, 9, 20])
+def test_runs_cut_a_list_into_at_most_count_runs_of_neighbours(count: int, length: int) -> None:
+    items = [f"{n:03}" for n in range(length)]
+    runs = hardlinks._runs(items, count)
+    assert [item for run in runs for item in run] == items  # every item once, in order
+    assert len(runs) <= count and all(runs)
+    assert len(runs) == min(count, length)  # no thread left idle
+    assert max(map(len, runs), default=0) - min(map(len, runs), default=0) <= 1
