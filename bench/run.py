@@ -304,23 +304,20 @@ def cold_rounds(layout: Layout, pristine: Path, args: argparse.Namespace) -> lis
 # ---------------------------------------------------------------- reporting
 
 
-def medians(results: list[Result]) -> dict[tuple[str, int, str], float]:
-    """The median wall time of each (tool, size, scenario) over its builds (rounds, or a
+def wall_times(results: list[Result]) -> dict[tuple[str, int, str], list[float]]:
+    """The wall times of each (tool, size, scenario)'s builds that succeeded (its rounds, or a
     scenario given more than once)."""
     times: dict[tuple[str, int, str], list[float]] = {}
     for r in results:
         if r.seconds is not None and not r.error:
             times.setdefault((r.tool, r.n, r.scenario), []).append(r.seconds)
-    return {key: statistics.median(values) for key, values in times.items()}
+    return times
 
 
 def ratios(results: list[Result]) -> list[dict[str, object]]:
     """dateline/peer ratios of median wall times for every (size, scenario) both have measured."""
-    times = medians(results)
-    counts = {key: 0 for key in times}
-    for r in results:
-        if (r.tool, r.n, r.scenario) in counts:
-            counts[r.tool, r.n, r.scenario] += 1
+    builds = wall_times(results)
+    times = {key: statistics.median(values) for key, values in builds.items()}
     found: list[dict[str, object]] = []
     for (tool, n, scenario), seconds in sorted(times.items()):
         mine = times.get(("dateline", n, scenario))
@@ -333,7 +330,7 @@ def ratios(results: list[Result]) -> list[dict[str, object]]:
                     "ratio": round(mine / seconds, 2),
                     "dateline_seconds": round(mine, 3),
                     "peer_seconds": round(seconds, 3),
-                    "builds": [counts["dateline", n, scenario], counts[tool, n, scenario]],
+                    "builds": [len(builds["dateline", n, scenario]), len(builds[tool, n, scenario])],
                 }
             )
     return found
