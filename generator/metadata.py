@@ -31,7 +31,9 @@ except ImportError:  # another MarkupSafe than constraints.txt pins: the same te
 
 # Characters XML 1.0 forbids (most C0 controls, lone surrogates, U+FFFE/U+FFFF), plus DEL and the
 # C1 controls, which XML allows but HTML calls errors and which in news text are only mojibake.
-_NOT_TEXT = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Listed rather than written as the complement of what is allowed: the same set (every code point
+# compared), compiled in 0.6 ms instead of 6 (every build's start) and a third faster to apply.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 # What must not appear raw inside <script>: "<" and ">" ("</script>", "<!--"), "&", the JavaScript
 # line terminators, and whatever _NOT_TEXT removes (JSON keeps it, so it is escaped instead).
 _SCRIPT_UNSAFE = re.compile("[<>&\u2028\u2029\x7f-\x9f\ud800-\udfff\ufffe\uffff]")

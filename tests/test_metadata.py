@@ -182,3 +182,17 @@ def test_safe_url_accepts_links() -> None:
     for url in ("/countries/", "https:/x", "//example.org/x"):
         with pytest.raises(ValueError):
             safe_url(url, absolute=True)
+
+
+def test_clean_text_removes_exactly_what_xml_forbids_and_the_controls_html_calls_errors() -> None:
+    def allowed(code: int) -> bool:  # XML 1.0's Char production, less DEL and the C1 controls
+        return (
+            code in (0x9, 0xA, 0xD)
+            or 0x20 <= code <= 0x7E
+            or 0xA0 <= code <= 0xD7FF
+            or 0xE000 <= code <= 0xFFFD
+            or 0x10000 <= code <= 0x10FFFF
+        )
+
+    every = "".join(map(chr, range(0x110000)))
+    assert clean_text(every) == "".join(ch for ch in every if allowed(ord(ch)))
