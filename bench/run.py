@@ -191,14 +191,9 @@ def run_dateline(layout: Layout, pristine: Path, scenarios: list[str]) -> list[R
         try:
             prepare(scenario, layout, site, output, step)
         except FileNotFoundError as error:
-            results.append(Result("dateline", layout.n, scenario, error=str(error)))
-            print(results[-1].line(), flush=True)
+            results.append(shown(Result("dateline", layout.n, scenario, error=str(error))))
             continue
-        log = layout.log("dateline", scenario)
-        results.append(
-            to_result("dateline", layout.n, scenario, measure(command, REPO_ROOT, log), output, log)
-        )
-        print(results[-1].line(), flush=True)
+        results.append(shown(measured("dateline", layout, command, REPO_ROOT, scenario)))
     return results
 
 
@@ -206,16 +201,19 @@ def dateline_cold(layout: Layout, pristine: Path, turn: int) -> Result:
     """A first build of a fresh copy of the corpus (the scenarios have changed the last one)."""
     site, output = fresh_copy(pristine, layout, "dateline"), layout.output("dateline")
     prepare("cold", layout, site, output, 0)
-    log = layout.log("dateline", f"cold-{turn}")
-    result = to_result(
-        "dateline",
-        layout.n,
-        "cold",
-        measure(dateline_command(site, output), REPO_ROOT, log),
-        output,
-        log,
-        turn,
-    )
+    return shown(measured("dateline", layout, dateline_command(site, output), REPO_ROOT, "cold", turn))
+
+
+def measured(
+    tool: str, layout: Layout, command: list[str], cwd: Path, scenario: str, turn: int = 1
+) -> Result:
+    """One timed build of ``tool`` into its output folder, logged."""
+    log = layout.log(tool, scenario if turn == 1 else f"{scenario}-{turn}")
+    m = measure(command, cwd, log)
+    return to_result(tool, layout.n, scenario, m, layout.output(tool), log, turn)
+
+
+def shown(result: Result) -> Result:
     print(result.line(), flush=True)
     return result
 
@@ -242,38 +240,22 @@ def run_peer(tool: str, layout: Layout, entries: list[peers.Entry], python: str)
     if reason:
         print(f"{tool:<8}  n={layout.n:<6} skipped: {reason}", flush=True)
         return []
-    site = peer_site(tool, layout, entries)
-    return [peer_build(tool, layout, site, scenario, python, entries) for scenario in PEER_SCENARIOS[tool]]
+    site, expected = peer_site(tool, layout, entries), peers.Expected.of(entries)
+    return [peer_build(tool, layout, site, scenario, python, expected) for scenario in PEER_SCENARIOS[tool]]
 
 
 def peer_build(
-    tool: str,
-    layout: Layout,
-    site: Path,
-    scenario: str,
-    python: str,
-    entries: list[peers.Entry],
-    turn: int = 1,
+    tool: str, layout: Layout, site: Path, scenario: str, python: str, expected: peers.Expected, turn: int = 1
 ) -> Result:
-    """One measured build of the peer site ``site``, checked against the corpus."""
+    """One measured build of the peer site ``site``, its output checked against ``expected``."""
     output = layout.output(tool)
     if scenario == "cold":
         layout.discard(output)
         layout.discard(layout.cache(tool))
-    log = layout.log(tool, scenario if turn == 1 else f"{scenario}-{turn}")
-    result = to_result(
-        tool,
-        layout.n,
-        scenario,
-        measure(peer_command(tool, layout, site, python), site, log),
-        output,
-        log,
-        turn,
-    )
+    result = measured(tool, layout, peer_command(tool, layout, site, python), site, scenario, turn)
     if not result.error:
-        result.check = peers.check_output(tool, output, peers.Expected.of(entries)).describe()
-    print(result.line(), flush=True)
-    return result
+        result.check = peers.check_output(tool, output, expected).describe()
+    return shown(result)
 
 
 def run_peers(layout: Layout, pristine: Path, python: str) -> list[Result]:
@@ -285,7 +267,7 @@ def cold_rounds(layout: Layout, pristine: Path, args: argparse.Namespace) -> lis
     """Rounds 2 to ``args.rounds`` of cold builds, each tool once a round. The tools take turns
     in an order that moves on by one each round, so that none is always the one to follow
     another's build (its files still being written back, its memory just freed)."""
-    entries = peers.read_entries(pristine) if args.peers else []
+    expected = peers.Expected.of(peers.read_entries(pristine)) if args.peers else None
     tools = ["dateline"] if not args.skip_dateline else []
     if args.peers:
         tools += [tool for tool in peers.TOOLS if peers.available(tool, args.pelican_python) is None]
@@ -296,8 +278,9 @@ def cold_rounds(layout: Layout, pristine: Path, args: argparse.Namespace) -> lis
             if tool == "dateline":
                 results.append(dateline_cold(layout, pristine, turn))
             else:
+                assert expected is not None  # a peer is only listed with --peers
                 site = layout.site(tool)  # written by run_peer in the first round
-                results.append(peer_build(tool, layout, site, "cold", args.pelican_python, entries, turn))
+                results.append(peer_build(tool, layout, site, "cold", args.pelican_python, expected, turn))
     return results
 
 
