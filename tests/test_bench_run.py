@@ -4,6 +4,7 @@ timed by hand."""
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -69,3 +70,17 @@ def test_discard_moves_a_tree_aside_and_the_run_deletes_it_at_its_end(tmp_path: 
 def test_rounds_must_be_one_or_more(rounds: str) -> None:
     with pytest.raises(SystemExit):
         run.parse_args(["--rounds", rounds])
+
+
+def test_dateline_is_compiled_to_bytecode_even_where_python_writes_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "generator"
+    (package / "importer").mkdir(parents=True)
+    modules = [package / "__init__.py", package / "build.py", package / "importer" / "__init__.py"]
+    for module in modules:
+        module.write_text("VALUE = 1\n")
+    monkeypatch.setattr(run, "REPO_ROOT", tmp_path)
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    run.compile_dateline()
+    assert all(Path(importlib.util.cache_from_source(str(m))).is_file() for m in modules)
