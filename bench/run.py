@@ -187,6 +187,7 @@ def run_dateline(layout: Layout, pristine: Path, scenarios: list[str]) -> list[R
     command = dateline_command(site, output)
     results: list[Result] = []
     for step, scenario in enumerate(scenarios):
+        repeat = scenarios[: step + 1].count(scenario)  # the second "edit" is logged as edit.2
         if scenario != "cold" and not output.exists():
             measure(command, REPO_ROOT, layout.log("dateline", "warmup"))  # incremental needs a build first
         try:
@@ -194,7 +195,7 @@ def run_dateline(layout: Layout, pristine: Path, scenarios: list[str]) -> list[R
         except FileNotFoundError as error:
             results.append(shown(Result("dateline", layout.n, scenario, error=str(error))))
             continue
-        results.append(shown(measured("dateline", layout, command, REPO_ROOT, scenario)))
+        results.append(shown(measured("dateline", layout, command, REPO_ROOT, scenario, repeat=repeat)))
     return results
 
 
@@ -206,12 +207,17 @@ def dateline_cold(layout: Layout, pristine: Path, turn: int) -> Result:
 
 
 def measured(
-    tool: str, layout: Layout, command: list[str], cwd: Path, scenario: str, turn: int = 1
+    tool: str, layout: Layout, command: list[str], cwd: Path, scenario: str, turn: int = 1, repeat: int = 1
 ) -> Result:
-    """One timed build of ``tool`` into its output folder, logged."""
-    log = layout.log(tool, scenario if turn == 1 else f"{scenario}-{turn}")
+    """One timed build of ``tool`` into its output folder, logged: a later round's log is named
+    ``cold-2``, a scenario's ``repeat``-th in the list given ``edit.2``, so no log overwrites another."""
+    log = layout.log(tool, log_name(scenario, turn, repeat))
     m = measure(command, cwd, log)
     return to_result(tool, layout.n, scenario, m, layout.output(tool), log, turn)
+
+
+def log_name(scenario: str, turn: int = 1, repeat: int = 1) -> str:
+    return scenario + (f"-{turn}" if turn > 1 else "") + (f".{repeat}" if repeat > 1 else "")
 
 
 def shown(result: Result) -> Result:

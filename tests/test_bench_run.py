@@ -84,3 +84,10 @@ def test_dateline_is_compiled_to_bytecode_even_where_python_writes_none(
     monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
     run.compile_dateline()
     assert all(Path(importlib.util.cache_from_source(str(m))).is_file() for m in modules)
+
+
+def test_every_build_of_a_run_has_a_log_of_its_own() -> None:
+    builds = [("edit", 1, 1), ("edit", 1, 2), ("edit", 1, 3), ("cold", 1, 1), ("cold", 2, 1), ("cold", 1, 2)]
+    names = [run.log_name(*build) for build in builds]
+    assert names[0] == "edit" and names[1] == "edit.2" and names[4] == "cold-2"
+    assert len(set(names)) == len(names)
