@@ -14,7 +14,6 @@ import unicodedata
 from functools import cache
 from typing import Any
 
-import pycountry
 from slugify import slugify
 
 from generator.model import Country
@@ -79,9 +78,12 @@ def _display_name(record: Any) -> str:
 def _tables() -> tuple[dict[str, Country], dict[str, tuple[str, ...]], dict[str, Country], tuple[str, ...]]:
     """(name key -> country, ambiguous key -> codes, code -> country, name keys for suggestions).
 
-    Built on first use rather than at import: pycountry loads its JSON lazily too,
-    and most commands never look at a country.
+    Built on first use rather than at import: pycountry loads its JSON lazily too, and most
+    commands never look at a country. Imported here too: importing pycountry looks up its own
+    version among the installed packages' metadata (30 ms), which a no-op rebuild need not pay.
     """
+    import pycountry
+
     by_code: dict[str, Country] = {}
     owners: dict[str, set[str]] = {}
     name_keys: set[str] = set()

@@ -94,3 +94,21 @@ def test_offline_flag_writes_relative_links(make_site: MakeSite) -> None:
 def test_version() -> None:
     result = dateline("--version")
     assert result.returncode == 0 and "dateline" in result.stdout
+
+
+def test_a_rebuild_with_nothing_changed_never_loads_the_country_list(make_site: MakeSite) -> None:
+    # Importing pycountry looks up its version among every installed package's metadata: no cost a
+    # no-op rebuild, or a command that never reads an article, should pay.
+    site = make_site({"content/a.md": article("First")})
+    assert dateline("build", "--site", str(site), "--quiet").returncode == 0
+    probe = (
+        "import runpy, sys\n"
+        f"sys.argv = ['dateline', 'build', '--site', {str(site)!r}]\n"
+        "try:\n    runpy.run_module('generator', run_name='__main__')\n"
+        "except SystemExit as stop:\n    assert not stop.code, stop.code\n"
+        "print('pycountry' in sys.modules)\n"
+    )
+    again = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert "(0 pages rendered, 0 files changed)" in again.stdout
+    assert again.stdout.rstrip().endswith("False")
