@@ -92,8 +92,9 @@ class BuildResult:
     parsed: int  # content files read and parsed (not found in the cache)
     bodies_rendered: int
     pages_rendered: int
-    files_written: int
-    files_linked: int
+    files_written: int  # into the output folder's twin
+    files_linked: int  # into the twin, from the live folder
+    files_changed: int  # added, changed or removed, as the published folder sees it
     seconds: float
     warnings: tuple[Diagnostic, ...]
     timings: tuple[tuple[str, float], ...] = field(default=())
@@ -180,6 +181,7 @@ def _build(
                 clock.lap("assets and sitemap")
                 search_state = _write_search(writer, search.files())
             clock.lap("search index")
+            changed = writer.changed_count()
             _commit(writer, lambda: swapped(config))
         ctx.body.close()  # type: ignore[attr-defined]
         cache.prune_bodies({a.body_digest for a in parsed.articles})  # kept till now for the search patch
@@ -203,6 +205,7 @@ def _build(
             pages_rendered=rendered,
             files_written=writer.written,
             files_linked=writer.linked,
+            files_changed=changed,
             seconds=clock.total(),
             warnings=tuple(p for p in problems if p.severity == "warning"),
             timings=tuple(clock.laps),
@@ -300,6 +303,7 @@ def _last_build(
         pages_rendered=0,
         files_written=0,
         files_linked=0,
+        files_changed=0,
         seconds=0.0,
         warnings=warnings,
     )

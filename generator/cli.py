@@ -168,10 +168,9 @@ def _summary(result: BuildResult) -> str:
     except ValueError:
         shown = out
     articles = "article" if result.articles == 1 else "articles"
-    changed = result.files_written + result.files_linked
     line = (
         f"Built {result.articles} {articles}, {result.pages} pages in {result.seconds:.2f} s "
-        f"({result.pages_rendered} pages rendered, {changed} files changed)."
+        f"({result.pages_rendered} pages rendered, {result.files_changed} files changed)."
     )
     if result.config.links == "offline":
         return f"{line} Open {shown / 'index.html'} in a browser."

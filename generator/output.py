@@ -386,6 +386,21 @@ class OutputWriter:
             raise self.failed(rel, "write the output", exc) from exc
         self.written += 1
 
+    def changed_count(self) -> int:
+        """How many files of the output folder this build adds, changes or removes, as someone who
+        publishes the folder sees it; call before commit(). The twin's own bookkeeping (written,
+        linked) is no measure of that: after an output folder was deleted, its twin may already hold
+        every file, and a twin made anew links thousands of unchanged files."""
+        if self.front_real is None:  # no output folder before this build: every file is new to it
+            return len(self.desired)
+        front = self.front_manifest
+        if front is None:  # a folder whose files are not known: what this build put in its place
+            return self.written + self.linked
+        changed = sum(
+            1 for rel, (_, digest) in self.desired.items() if rel not in front or front[rel][1] != digest
+        )
+        return changed + sum(1 for rel in front if rel not in self.desired)
+
     def unchanged(self) -> bool:
         """True when the new build is exactly the live folder: nothing to swap."""
         if self.front_manifest is None or len(self._as_live) != len(self.desired):

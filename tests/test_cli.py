@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -112,3 +114,38 @@ def test_a_rebuild_with_nothing_changed_never_loads_the_country_list(make_site: 
     assert again.returncode == 0, again.stderr
     assert "(0 pages rendered, 0 files changed)" in again.stdout
     assert again.stdout.rstrip().endswith("False")
+
+
+def _changed(stdout: str) -> int:
+    match = re.search(r"(\d+) files changed\)", stdout)
+    assert match, stdout
+    return int(match.group(1))
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_the_count_of_changed_files_is_what_the_published_folder_sees(make_site: MakeSite) -> None:
+    site = make_site({"content/a.md": article("First"), "content/b.md": article("Second", "2021-05-01")})
+    output = site / "output"
+    first = dateline("build", "--site", str(site))
+    before = _files(output)
+    assert _changed(first.stdout) == len(before) > 20
+    assert _changed(dateline("build", "--site", str(site)).stdout) == 0
+    # The output folder deleted by hand: its hidden twin still holds every file, but to whoever
+    # publishes output/, every file is new.
+    shutil.rmtree(output)
+    again = dateline("build", "--site", str(site))
+    assert again.returncode == 0, again.stderr
+    assert _changed(again.stdout) == len(before) and _files(output) == before
+    (site / "content/b.md").write_text(article("Second", "2021-05-01", body="Edited."), encoding="utf-8")
+    edited = dateline("build", "--site", str(site))
+    after = _files(output)
+    differ = {rel for rel in before.keys() | after.keys() if before.get(rel) != after.get(rel)}
+    assert _changed(edited.stdout) == len(differ) > 0
+    # Deleted with the cache too: the twin is checked byte by byte and reused, still all new to output/.
+    shutil.rmtree(output)
+    shutil.rmtree(site / ".dateline")
+    assert _changed(dateline("build", "--site", str(site)).stdout) == len(after)
+    assert _files(output) == after
