@@ -396,9 +396,7 @@ class OutputWriter:
         front = self.front_manifest
         if front is None:  # a folder whose files are not known: what this build put in its place
             return self.written + self.linked
-        changed = sum(
-            1 for rel, (_, digest) in self.desired.items() if rel not in front or front[rel][1] != digest
-        )
+        changed = sum(1 for rel, (_, digest) in self.desired.items() if self._front_digest(rel) != digest)
         return changed + sum(1 for rel in front if rel not in self.desired)
 
     def unchanged(self) -> bool:
