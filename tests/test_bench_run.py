@@ -5,6 +5,7 @@ timed by hand."""
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 
@@ -91,3 +92,23 @@ def test_every_build_of_a_run_has_a_log_of_its_own() -> None:
     names = [run.log_name(*build) for build in builds]
     assert names[0] == "edit" and names[1] == "edit.2" and names[4] == "cold-2"
     assert len(set(names)) == len(names)
+
+
+def test_markdown_cost_times_the_library_bare_with_extensions_and_as_dateline_runs_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import corpus  # bench/corpus.py
+    import markdown_cost  # bench/markdown_cost.py
+
+    corpus.write_corpus(tmp_path, 12)
+    bodies = markdown_cost.bodies_of(tmp_path / "content")
+    assert len(bodies) == 12 and not any(body.startswith("---") for body in bodies)
+    table = "| a | b |\n|---|---|\n| 1 | 2 |\n"
+    assert "<table>" in str(markdown_cost.library(extensions=True)(table))
+    assert "<table>" not in str(markdown_cost.library(extensions=False)(table))
+    markdown_cost.main([str(tmp_path / "content"), "--rounds", "2"])
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == ["bare", "extensions", "dateline"]
+    rounds = [re.search(r"CPU \((.*?)\)", line) for line in lines]
+    assert all(" 12 bodies: " in line for line in lines)
+    assert all(m is not None and len(m.group(1).split(", ")) == 2 for m in rounds)  # one time a round
