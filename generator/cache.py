@@ -39,7 +39,13 @@ log = logging.getLogger(__name__)
 
 CACHE_DIR = ".dateline"
 CACHE_FILE = "cache.sqlite"
-SCHEMA = f"dateline-cache-13/{__version__}"  # bump when a record changes shape
+SCHEMA = f"dateline-cache-14/{__version__}"  # bump when a record changes shape, or the file's layout
+# The page size a new cache file is made with. The states a build rewrites whole (the output's manifests,
+# the search and page states: some 12 MB at 10,000 articles) are large values, which SQLite writes as
+# chains of overflow pages: with pages of 64 KiB instead of the default 4 KiB, writing 12.5 MB of them
+# took 45 ms instead of 225, and storing 10,000 bodies 0.55 s instead of 1.4 s (reading each body back
+# by its key took a fifth longer, 30 microseconds instead of 25: far less than the writing saves).
+PAGE_SIZE = 65536
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, checksum INTEGER NOT NULL, data BLOB NOT NULL);
@@ -419,6 +425,8 @@ def _mark_checked(path: Path) -> None:
 
 def _connect(where: str) -> sqlite3.Connection:
     db = sqlite3.connect(where, timeout=60)
+    # Before the write-ahead log, which fixes the page size: a file made earlier keeps its own.
+    db.execute(f"PRAGMA page_size={PAGE_SIZE}")
     db.execute("PRAGMA journal_mode=WAL")  # readers in worker processes never block the writer
     db.execute("PRAGMA synchronous=NORMAL")
     db.executescript(_TABLES)

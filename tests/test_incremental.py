@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import re
@@ -14,7 +15,7 @@ import pytest
 
 import generator.build as build_module
 from generator.build import BuildOptions, BuildResult, build, clean, mirror_output
-from generator.cache import CACHE_DIR, CACHE_FILE, open_cache
+from generator.cache import CACHE_DIR, CACHE_FILE, PAGE_SIZE, open_cache
 from generator.memory import BuildMemory
 from generator.output import OutputWriter, stamp_of, stat_lines, tree_key
 from tests.conftest import MakeSite, article, search_made_beside
@@ -359,6 +360,34 @@ def test_damaged_cache_is_detected_and_rebuilt(make_site: MakeSite, tmp_path: Pa
     (site / "content/2.md").write_text(article("Article 2 edited", "2020-01-03"), encoding="utf-8")
     result: BuildResult = build(site)
     assert result.parsed == 5  # nothing was trusted
+    assert tree(site / "output") == clean_build(site, tmp_path)
+
+
+def test_the_cache_is_made_with_large_pages_and_an_older_one_made_again(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    site = make_site({f"content/{i}.md": article(f"Article {i}", f"2020-01-{i + 1:02d}") for i in range(5)})
+    db = site / CACHE_DIR / CACHE_FILE
+    db.parent.mkdir()
+    with contextlib.closing(sqlite3.connect(db)) as conn:  # as the layout before made it
+        conn.execute("PRAGMA page_size=4096")
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        with conn:
+            conn.execute("INSERT INTO meta VALUES ('schema', 'dateline-cache-13/0.1.0')")
+
+    def page_size() -> int:
+        with contextlib.closing(sqlite3.connect(db)) as conn:
+            return int(conn.execute("PRAGMA page_size").fetchone()[0])
+
+    assert page_size() == 4096
+    assert build(site).parsed == 5
+    assert page_size() == PAGE_SIZE == 65536
+    (site / "content/2.md").write_text(article("Article 2 edited", "2020-01-03"), encoding="utf-8")
+    assert build(site).parsed == 1
+    assert page_size() == PAGE_SIZE
     assert tree(site / "output") == clean_build(site, tmp_path)
 
 
