@@ -14,7 +14,6 @@ spells fall on all three alike, and prints each one's CPU time (the median over 
 from __future__ import annotations
 
 import argparse
-import importlib
 import statistics
 import time
 from collections.abc import Callable
@@ -22,7 +21,7 @@ from pathlib import Path
 
 import markdown
 
-from generator.markdown import _EXTENSIONS, render_markdown
+from generator.markdown import extension_objects, render_markdown
 
 Converter = Callable[[str], object]
 
@@ -38,12 +37,7 @@ def bodies_of(folder: Path) -> list[str]:
 
 def library(extensions: bool) -> Converter:
     """Python-Markdown as its documentation shows it, one instance reset between documents."""
-    loaded = (
-        [importlib.import_module(name).makeExtension(**config) for name, config in _EXTENSIONS.items()]
-        if extensions
-        else []
-    )
-    md = markdown.Markdown(extensions=loaded, output_format="html")
+    md = markdown.Markdown(extensions=extension_objects() if extensions else [], output_format="html")
     return lambda body: md.reset().convert(body)
 
 

@@ -53,7 +53,13 @@ from pygments.util import ClassNotFound
 
 from generator.model import RenderedBody
 
-__all__ = ["MARKDOWN_SETTINGS_VERSION", "MarkdownTooDeep", "pygments_css", "render_markdown"]
+__all__ = [
+    "MARKDOWN_SETTINGS_VERSION",
+    "MarkdownTooDeep",
+    "extension_objects",
+    "pygments_css",
+    "render_markdown",
+]
 
 # Bump when the code below changes what comes out for the same settings
 # (e.g. how summaries are cut); setting and library changes are picked up
@@ -307,14 +313,17 @@ def _remove_backlink(p: etree.Element, link: etree.Element) -> None:
     p.remove(link)
 
 
+def extension_objects() -> list[markdown.Extension]:
+    """Python-Markdown's extensions with Dateline's settings, as objects rather than names: for a
+    name, Python-Markdown first scans every installed distribution's entry points, which costs more
+    than the rest of a one-article rebuild's start."""
+    return [importlib.import_module(name).makeExtension(**config) for name, config in _EXTENSIONS.items()]
+
+
 def _markdown() -> markdown.Markdown:
     md: markdown.Markdown | None = getattr(_local, "md", None)
     if md is None:
-        # Extension objects rather than names: for a name, Python-Markdown first scans every installed
-        # distribution's entry points, which costs more than the rest of a one-article rebuild's start.
-        extensions = [
-            importlib.import_module(name).makeExtension(**config) for name, config in _EXTENSIONS.items()
-        ]
+        extensions = extension_objects()
         for extension in extensions:
             if isinstance(extension, TocExtension):
                 extension.TreeProcessorClass = _HeadingsOnlyToc
