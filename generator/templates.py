@@ -98,6 +98,16 @@ class TemplateSet:
             self._digests[name] = h.hexdigest()
         return self._digests[name]
 
+    def digests(self) -> dict[str, str]:
+        """The digest of every template asked for so far, by name (see known())."""
+        return dict(self._digests)
+
+    def known(self, digests: dict[str, str]) -> None:
+        """Take ``digests`` as those of their templates, without reading them: the digests a build
+        made of these same template files (the caller vouches for that). Working them out parses
+        every template of a page and all it uses: 40 to 50 ms of a rebuild after one edit."""
+        self._digests.update(digests)
+
     def _closure(self, name: str) -> dict[str, str]:
         """The source of ``name`` and of every template it uses, by name; a missing one that must
         exist raises, located at the line that names it."""

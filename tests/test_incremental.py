@@ -18,6 +18,7 @@ from generator.build import BuildOptions, BuildResult, build, clean, mirror_outp
 from generator.cache import CACHE_DIR, CACHE_FILE, PAGE_SIZE, open_cache
 from generator.memory import BuildMemory
 from generator.output import OutputWriter, stamp_of, stat_lines, tree_key
+from generator.templates import TemplateSet
 from tests.conftest import MakeSite, article, search_made_beside
 
 COUNTRIES = ["Syria", "Turkey", "Norway", "NO", "Russia", "Japan"]
@@ -186,6 +187,43 @@ def test_the_preview_keeps_its_templates_till_one_changes(make_site: MakeSite, t
     build(site, BuildOptions(), memory)
     assert memory.templates[1] is not first
     assert 'class="card edited"' in (site / "output/index.html").read_text(encoding="utf-8")
+    assert tree(site / "output") == clean_build(site, tmp_path)
+
+
+def test_a_build_takes_the_last_builds_template_digests_while_no_template_file_changed(
+    make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Working out what a page's templates are (every template it uses, read and parsed) is done
+    once for a set of template files: a later build from the command line reads none of them while
+    none changed, and reads them again once one did."""
+    site = make_site({f"content/{i}.md": article(f"Article {i}", f"2020-01-{i + 1:02d}") for i in range(6)})
+    page = site / "templates/article.html"
+    page.parent.mkdir()
+    theme_page = Path(__file__).parent.parent / "templates/article.html"
+    page.write_text(theme_page.read_text(encoding="utf-8"), encoding="utf-8")
+
+    def settle(path: Path, seconds_ago: float) -> None:  # a file changed this instant is not known yet
+        os.utime(path, (time.time() - seconds_ago, time.time() - seconds_ago))
+
+    settle(page, 90)
+    build(site)
+    parsed: list[str] = []
+    uses_of = TemplateSet._uses_of
+
+    def counted(self: TemplateSet, name: str) -> object:
+        parsed.append(name)
+        return uses_of(self, name)
+
+    monkeypatch.setattr(TemplateSet, "_uses_of", counted)
+    (site / "content/3.md").write_text(article("Article 3", "2020-01-04", body="Edited."), encoding="utf-8")
+    settle(site / "content/3.md", 80)
+    assert build(site).pages_rendered > 0
+    assert parsed == []
+    page.write_text(page.read_text(encoding="utf-8").replace("<article", "<article data-edited"))
+    settle(page, 70)
+    assert build(site).pages_rendered == 6
+    assert "article.html" in parsed
+    assert "data-edited" in (site / "output/2020/01/article-3/index.html").read_text(encoding="utf-8")
     assert tree(site / "output") == clean_build(site, tmp_path)
 
 

@@ -76,6 +76,33 @@ def test_patched_index_is_the_index_made_from_scratch(seed: int) -> None:
         docs = edited
 
 
+def test_files_the_live_folder_holds_are_kept_there_unread() -> None:
+    """A file the patch keeps as it was, and which the live output folder holds (its name is the
+    hash of its bytes), is neither read back nor handed over again: None stands for it. Files the
+    live folder does not hold are read and handed over as before."""
+    docs = _keyed(list(synthetic_docs(600, seed=5)))
+    previous = _Previous(docs)
+    edited = list(docs)
+    edited[100] = replace(docs[100], text=docs[100].text + " zqxunheardof aaaafirstofall")
+    edited = _keyed(edited)
+    read: list[str] = []
+
+    def reading(path: str) -> bytes | None:
+        read.append(path)
+        return previous.files.get(path)
+
+    held = {path for path in previous.files if path.endswith(".js") and hash(path) % 2}
+    sources = replace(previous.sources(), read=reading, live=held.__contains__)
+    files, _ = build_search(edited, sources)
+    whole = search_files(edited)
+    kept = {path for path, data in files.items() if data is None}
+    assert kept and kept <= held  # some chunks and shards are kept, only ones the folder holds
+    assert {path for path in read if path.startswith("search/d-")}.isdisjoint(held)  # chunks unread
+    assert files.keys() == whole.keys()
+    assert all(files[path] == whole[path] for path in files.keys() - kept)
+    assert all(previous.files[path] == whole[path] for path in kept)
+
+
 def test_an_edit_changes_few_shard_files() -> None:
     docs = _keyed(list(synthetic_docs(2000, seed=3)))
     previous = _Previous(docs)
@@ -179,13 +206,27 @@ def test_state_of_another_format_or_damaged_is_ignored() -> None:
     assert SearchState.from_data({"format": 1, "rows": (), "shards": ()}) is None
     assert SearchState.from_data("not a state") is None
     assert SearchState.from_data(None) is None
+    whole = {"count": 2, "columns": ("a\0b", "d\0e", "k\0l", "t\0u", "m\0n")}
+    whole |= {"shards": (), "chunks": (), "key": "", "filters": ()}
     for shape in (
-        {"rows": (("a", "d"),), "shards": (), "chunks": ()},
-        {"rows": [], "shards": (), "chunks": ()},
-        {"rows": (), "shards": (("t",),), "chunks": ()},
-        {"rows": (), "shards": (), "chunks": (1,)},
-        {"rows": (), "shards": ()},
+        {**whole, "columns": ("a", "d")},  # columns missing
+        {**whole, "columns": ("a\0b", "d", "k\0l", "t\0u", "m\0n")},  # a column short
+        {**whole, "columns": ("a\0b", "d\0e", "k\0l", "t\0u", "m\0n\0o")},  # a column long
+        {**whole, "columns": ("a\0b", b"d\0e", "k\0l", "t\0u", "m\0n")},  # not text
+        {**whole, "columns": ["a\0b", "d\0e", "k\0l", "t\0u", "m\0n"]},
+        {**whole, "count": "2"},
+        {**whole, "count": 0},
+        {**whole, "shards": (("t",),)},
+        {**whole, "chunks": (1,)},
+        {"count": 2, "columns": whole["columns"], "shards": ()},
     ):
         assert SearchState.from_data({"format": STATE_FORMAT, **shape}) is None
-    state = SearchState((("a", "d", "k", "t", "m"),), (("t", "t-0.js"),), ("d-0.js",))
-    assert SearchState.from_data(state.to_data()) == state
+    assert SearchState.from_data({"format": STATE_FORMAT, **whole}) == SearchState(
+        (("a", "d", "k", "t", "m"), ("b", "e", "l", "u", "n")), (), ()
+    )
+    for state in (
+        SearchState((("a", "d", "k", "t", "m"),), (("t", "t-0.js"),), ("d-0.js",)),
+        SearchState((("a", "d", "k", "", ""), ("b", "e", "l", "t u", "m")), (), ()),
+        SearchState((), (), ()),
+    ):
+        assert SearchState.from_data(state.to_data()) == state
