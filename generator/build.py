@@ -296,7 +296,7 @@ def _last_build(
     except UNDECODABLE:
         return None
     # The folder's key does not change when a file deep inside it is edited or deleted by hand.
-    if check.front() is None:
+    if not check.front_trusted():
         return None
     return BuildResult(
         config=config,

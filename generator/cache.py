@@ -255,6 +255,11 @@ class BuildCache:
             return None
         return files, stamp
 
+    def manifest_size(self, tree: str) -> int:
+        """The size in bytes of what is recorded of an output folder; 0 when nothing is."""
+        row = self.db.execute("SELECT length(manifest) FROM trees WHERE tree = ?", (tree,)).fetchone()
+        return row[0] if row is not None and isinstance(row[0], int) else 0
+
     def rename_manifest(self, old: str, new: str) -> None:
         """A folder's key changed (it was touched) but not its files: keep its manifest under the new key."""
         with self.db:

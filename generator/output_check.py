@@ -18,8 +18,10 @@ build is going to write). It then links every file of the proved live folder int
 twin's stat lines. The build records that twin in the cache as soon as it takes the answer, so a
 build that fails afterwards still leaves it trusted for the next one.
 
-The child only asks the system about the output folders, makes that twin, and answers through a
-pipe: it does not use the cache's database connection it inherits. A small check, a process
+The child reads what the cache recorded of the two folders through a connection of its own (never
+the one it inherits), so that the build need not unpickle those records before the child can start:
+a no-op build, which waits for the child's first answer alone, never reads them. It only asks the
+system about the output folders, makes that twin, and answers through a pipe. A small check, a process
 without ``fork``, or a preview server's (whose memory answers without asking the system) runs in
 process, and a twin is then linked by the build's writer when it swaps, as it always was.
 """
@@ -49,8 +51,9 @@ from generator.output import (
 )
 from generator.workers import end_child, fork_child
 
-# A folder of fewer files than this is checked in process: a fork would cost more than it saves.
-FORK_AT = 4000
+# A folder whose record in the cache is smaller than this (some 4,000 files) is checked in process:
+# a fork would cost more than it saves.
+FORK_AT_BYTES = 500_000
 
 
 class FolderCheck:
@@ -63,12 +66,12 @@ class FolderCheck:
         self._answer: tuple[Trusted | None, Trusted | None] | None = None
         self._child: _Child | None = None
         if remembered is None and hasattr(os, "fork"):
-            twin = OutputWriter.twin_of(output_dir)
-            front, back = recorded(cache, output_dir), recorded(cache, twin)
-            if front is not None and len(front[0]) >= FORK_AT:
-                self._records = (front, back)
-                may_link = back is None and not os.path.lexists(twin)
-                self._child = _Child(output_dir, front, twin, back, may_link)
+            key = tree_key(output_dir)
+            if key is not None and cache.manifest_size(key) >= FORK_AT_BYTES:
+                # The child reads the folders' records itself: at 100,000 articles unpickling them
+                # took 0.6 to 0.8 s, which a no-op build, waiting on the child's verdict alone, need
+                # not spend before the child can start.
+                self._child = _Child(cache.path, output_dir, OutputWriter.twin_of(output_dir))
 
     def make_twin(self) -> None:
         """Let the child make the missing twin once it has proved the live folder (see the module's
@@ -77,14 +80,14 @@ class FolderCheck:
         if self._child is not None:
             self._child.order_twin()
 
-    def front(self) -> Trusted | None:
-        """The output folder's trusted manifest and stat lines, or None. A child's verdict on the
-        live folder comes before it looks at the twin, and is all a no-op build waits for."""
+    def front_trusted(self) -> bool:
+        """Whether the output folder holds what the cache recorded. A child's verdict on the live
+        folder comes before it looks at the twin, and is all a no-op build waits for."""
         if self._answer is None and self._child is not None:
             proved = self._child.front_proved()
             if proved is not None:
-                return (self._records[0][0], {}) if proved else None
-        return self.result()[0]
+                return proved
+        return self.result()[0] is not None
 
     def result(self) -> tuple[Trusted | None, Trusted | None]:
         """The trusted manifest and stat lines of the output folder and of its twin, or None."""
@@ -109,7 +112,11 @@ class FolderCheck:
         answer = child.answer() if child is not None else None
         if answer is None:
             return None
-        (front, back), (front_proved, back_lines, linked) = self._records, answer
+        front_proved, back_lines, linked, stamps = answer
+        twin = OutputWriter.twin_of(self.output_dir)
+        front, back = recorded(self.cache, self.output_dir), recorded(self.cache, twin)
+        if front is None or stamps != (front[1], back[1] if back is not None else None):
+            return None  # not the records the child checked: ask in process
         if linked:  # the child made the twin: a copy of the live folder
             back = self._record_twin(front[0], back_lines)
         # The live folder's lines are not sent back (see the module's docstring): an OutputWriter
@@ -134,55 +141,51 @@ class FolderCheck:
         self.close()
 
 
-def _check(
-    out: BinaryIO,
-    front: Path,
-    front_record: Recorded,
-    back: Path,
-    back_record: Recorded | None,
-    orders: int | None,
-) -> None:
-    """In the child: send whether the live folder is proved (all a no-op build waits for), then the
-    stat lines that prove the twin (or None when it is not to be trusted) and whether the twin was
-    made here, when ``orders`` said so."""
-    front_lines = verified(front, front_record)
-    pickle.dump(front_lines is not None, out, protocol=5)
-    out.flush()
+def _check(out: BinaryIO, cache_file: Path, front: Path, back: Path, orders: int) -> None:
+    """In the child: read the folders' records through a connection of its own, send whether the
+    live folder is proved (all a no-op build waits for), then the stat lines that prove the twin
+    (or None when it is not to be trusted), whether the twin was made here (when the build's order
+    said so; only a missing twin is made) and the stamps of the records checked."""
+    with contextlib.closing(BuildCache.reader(cache_file)) as cache:
+        front_record = recorded(cache, front)
+        if front_record is None:
+            raise LookupError("no record of the output folder")  # the build asks in process
+        front_lines = verified(front, front_record)
+        pickle.dump(front_lines is not None, out, protocol=5)
+        out.flush()
+        back_record = recorded(cache, back)  # after the verdict, which a no-op build waits for
     back_lines: StatLines | None = None
     made = False
     if back_record is not None:
         linked = (front_record[0], front_lines) if front_lines is not None else None
         back_lines = verified(back, back_record, linked)
-    elif orders is not None and front_lines is not None and os.read(orders, 1) == _LINK:
+    elif front_lines is not None and not os.path.lexists(back) and os.read(orders, 1) == _LINK:
         back_lines = link_twin(front, (front_record[0], front_lines))
         made = back_lines is not None
-    pickle.dump((back_lines, made), out, protocol=5)
+    stamps = (front_record[1], back_record[1] if back_record is not None else None)
+    pickle.dump((back_lines, made, stamps), out, protocol=5)
 
 
 _LINK, _NO_LINK = b"L", b"N"
 
 
 class _Child:
-    """A forked process running _check(); its answer comes back pickled through a pipe. With
-    ``may_link``, a second pipe carries one order from the build: make the twin, or not."""
+    """A forked process running _check(); its answer comes back pickled through a pipe. A second
+    pipe carries one order from the build: make the twin if it is missing, or not."""
 
-    def __init__(
-        self, front: Path, front_record: Recorded, back: Path, back_record: Recorded | None, may_link: bool
-    ) -> None:
+    def __init__(self, cache_file: Path, front: Path, back: Path) -> None:
         read, write = os.pipe()
-        orders, order = os.pipe() if may_link else (None, None)
+        orders, order = os.pipe()
 
         def check() -> None:
             os.close(read)
-            if order is not None:
-                os.close(order)
+            os.close(order)
             with open(write, "wb") as out:
-                _check(out, front, front_record, back, back_record, orders)
+                _check(out, cache_file, front, back, orders)
 
         pid = fork_child(check)
         os.close(write)
-        if orders is not None:
-            os.close(orders)
+        os.close(orders)
         self.pid, self.pipe, self.order = pid, open(read, "rb"), order  # noqa: SIM115 (closed by answer() or end())
         self.linking = False
         self._proved: bool | None = None
@@ -190,7 +193,7 @@ class _Child:
     def order_twin(self) -> None:
         if self.order is not None:
             self._send(_LINK)
-            self.linking = True
+            self.linking = True  # if the twin is missing; the build waits for the child on its way out
 
     def _send(self, message: bytes) -> None:
         # A message, not the pipe's end: forked workers may hold copies of this end open.
@@ -208,7 +211,7 @@ class _Child:
                 self._proved = proved if isinstance(proved, bool) else None
         return self._proved
 
-    def answer(self) -> tuple[bool, StatLines | None, bool] | None:
+    def answer(self) -> tuple[bool, StatLines | None, bool, tuple[str, str | None]] | None:
         """The child's whole answer; None when it failed (the parent then checks for itself)."""
         self._send(_NO_LINK)
         rest = None
@@ -222,9 +225,9 @@ class _Child:
             _, status = os.waitpid(self.pid, 0)
         if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
             return None
-        if proved is None or not isinstance(rest, tuple) or len(rest) != 2:
+        if proved is None or not isinstance(rest, tuple) or len(rest) != 3:
             return None
-        return proved, rest[0], rest[1]
+        return proved, rest[0], rest[1], rest[2]
 
     def end(self) -> None:
         self._send(_NO_LINK)

@@ -13,7 +13,7 @@ from test_cache_fixes import clean_build, tree
 
 import generator.output_check as output_check
 from generator.build import BuildOptions, build
-from generator.cache import open_cache
+from generator.cache import BuildCache, open_cache
 from generator.errors import BuildFailed
 from generator.output import trusted
 from generator.output_check import FolderCheck
@@ -29,7 +29,7 @@ def forking(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         real(self, *args)  # type: ignore[arg-type]
         made.append(self.pid)
 
-    monkeypatch.setattr(output_check, "FORK_AT", 1)
+    monkeypatch.setattr(output_check, "FORK_AT_BYTES", 1)
     monkeypatch.setattr(output_check._Child, "__init__", spied)
     return made
 
@@ -67,6 +67,36 @@ def test_the_child_answers_as_the_process_would(make_site: MakeSite, forking: li
     assert forking and front is not None and back is not None and expected_front is not None
     # The live folder's stat lines stay in the child: only its verdict and manifest come back.
     assert (front, back) == ((expected_front[0], {}), expected_back)
+    assert _no_children_left()
+
+
+def test_the_verdict_on_the_live_folder_costs_the_build_no_record(
+    make_site: MakeSite, forking: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child reads the folders' records itself: the build learns that the live folder holds
+    what was recorded (all a no-op build asks) without reading a record; it reads them for the
+    whole answer, which matches the check in process."""
+    site = _site(make_site)
+    for n in range(2):
+        _edit(site, n)
+        build(site, BuildOptions(jobs=1))
+    read: list[str] = []
+    real = BuildCache.manifest
+
+    def counted(self: BuildCache, tree: str) -> object:
+        read.append(tree)
+        return real(self, tree)
+
+    monkeypatch.setattr(BuildCache, "manifest", counted)
+    out = site / "output"
+    with open_cache(site) as cache, FolderCheck(cache, out, None) as check:
+        assert check.front_trusted()
+        assert read == [] and forking
+        front, back = check.result()
+        assert len(read) == 2
+        expected_front = trusted(cache, out, None)
+        expected_back = trusted(cache, out.parent / ".output.dateline-back", None, expected_front)
+    assert expected_front is not None and (front, back) == ((expected_front[0], {}), expected_back)
     assert _no_children_left()
 
 

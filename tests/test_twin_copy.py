@@ -143,7 +143,7 @@ def test_a_no_op_build_does_not_wait_for_the_twin_check(
             waited.touch()
         return real(folder, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(output_check, "FORK_AT", 1)
+    monkeypatch.setattr(output_check, "FORK_AT_BYTES", 1)
     monkeypatch.setattr(output_check, "verified", slow_on_the_twin)
     result = build(site, BuildOptions(jobs=1))
     assert result.files_written == 0 and result.pages_rendered == 0
