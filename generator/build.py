@@ -23,7 +23,7 @@ from typing import Any
 
 import jinja2
 
-from generator import __version__, urls
+from generator import __version__, search_store, urls
 from generator.cache import (
     CACHE_DIR,
     UNDECODABLE,
@@ -196,7 +196,7 @@ def _build(
                 str(cache.path), config.topics, index, tuple(index_problems), index_key
             )
         cache.put_value("page-state", {"tree": tree_key(config.output_dir), "state": state.to_data()})
-        cache.put_value("search", search_state.to_data())
+        search.store(cache, search_state)
         if templates_key is not None:
             cache.put_value("templates", {"key": templates_key, "digests": templates.digests()})
         clock.lap("cache state")
@@ -577,7 +577,7 @@ class _SearchIndex:
     ) -> None:
         self.ctx, self.index_key, self.jobs = ctx, index_key, jobs
         self.front, self.known = writer.front, writer.known
-        self.previous = SearchState.from_data(cache.get_value("search"))  # the child must not use the cache
+        self.previous, self._generations = search_store.load(cache)  # the child must not use the cache
         self._beside: Beside[tuple[SearchFiles, SearchState]] | None = None
 
     def start(self, pages: int) -> None:
@@ -597,6 +597,10 @@ class _SearchIndex:
     def close(self) -> None:
         if self._beside is not None:
             self._beside.end()
+
+    def store(self, cache: BuildCache, state: SearchState) -> None:
+        """Leave ``state`` for the next build: only the columns that changed are written again."""
+        search_store.store(cache, state, self.previous, self._generations)
 
     def _made(self) -> tuple[SearchFiles, SearchState]:
         body: BodyReader = self.ctx.body  # type: ignore[assignment]
