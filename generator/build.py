@@ -51,7 +51,7 @@ from generator.output import (
 )
 from generator.output_check import FolderCheck
 from generator.parse import read_articles
-from generator.records import diagnostic_from_record, diagnostic_record
+from generator.records import collections_paused, diagnostic_from_record, diagnostic_record
 from generator.render import PageState, Written, fingerprints, page_state, render_routes
 from generator.routes import Route, build_routes, patched_routes
 from generator.search import INDEX_FILE as SEARCH_INDEX
@@ -621,7 +621,7 @@ class _SearchIndex:
             key=self.index_key,
         )
         order = previous.order(self.index_key) if previous is not None else []
-        with _collections_paused():
+        with collections_paused():
             return build_search(ArticleDocs(self.ctx.index.articles, order), sources)
 
 
@@ -743,22 +743,6 @@ def _kept_to_the_end() -> Iterator[None]:
         yield
     finally:
         gc.freeze()
-        if enabled:
-            gc.enable()
-
-
-@contextlib.contextmanager
-def _collections_paused() -> Iterator[None]:
-    """No cyclic garbage collection meanwhile, for work that makes many objects that go when it
-    ends (or live to the end of the build) and few cycles: patching the search index reads back
-    every term of the previous build's shards, some hundred thousand lists, and the collection
-    that made it pass took 17 to 22 ms of a rebuild after one edit at 10,000 articles, finding
-    nothing to free."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
         if enabled:
             gc.enable()
 

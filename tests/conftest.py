@@ -109,3 +109,17 @@ def search_made_beside(monkeypatch: pytest.MonkeyPatch, started: list[int] | Non
     monkeypatch.setattr(build_module, "SEARCH_BESIDE_AT", 0)
     monkeypatch.setattr(build_module, "Beside", Spied)
     return made_in
+
+
+def calls_to(monkeypatch: pytest.MonkeyPatch, owner: type, method: str) -> list[object]:
+    """Record the first argument of every call of ``owner.method`` in this process (a forked
+    child's calls are its own) and let each go through; returns the list they are added to."""
+    seen: list[object] = []
+    real = getattr(owner, method)
+
+    def recorded(self: object, first: object, *rest: object) -> object:
+        seen.append(first)
+        return real(self, first, *rest)
+
+    monkeypatch.setattr(owner, method, recorded)
+    return seen

@@ -19,7 +19,7 @@ from generator.cache import CACHE_DIR, CACHE_FILE, PAGE_SIZE, open_cache
 from generator.memory import BuildMemory
 from generator.output import OutputWriter, stamp_of, stat_lines, tree_key
 from generator.templates import TemplateSet
-from tests.conftest import MakeSite, article, search_made_beside
+from tests.conftest import MakeSite, article, calls_to, search_made_beside
 
 COUNTRIES = ["Syria", "Turkey", "Norway", "NO", "Russia", "Japan"]
 TAGS = ["alpha", "beta", "gamma", "économie"]
@@ -207,14 +207,7 @@ def test_a_build_takes_the_last_builds_template_digests_while_no_template_file_c
 
     settle(page, 90)
     build(site)
-    parsed: list[str] = []
-    uses_of = TemplateSet._uses_of
-
-    def counted(self: TemplateSet, name: str) -> object:
-        parsed.append(name)
-        return uses_of(self, name)
-
-    monkeypatch.setattr(TemplateSet, "_uses_of", counted)
+    parsed = calls_to(monkeypatch, TemplateSet, "_uses_of")
     (site / "content/3.md").write_text(article("Article 3", "2020-01-04", body="Edited."), encoding="utf-8")
     settle(site / "content/3.md", 80)
     assert build(site).pages_rendered > 0

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import MakeSite, article
+from conftest import MakeSite, article, calls_to
 from test_cache_fixes import clean_build, tree
 
 import generator.output_check as output_check
@@ -80,14 +80,7 @@ def test_the_verdict_on_the_live_folder_costs_the_build_no_record(
     for n in range(2):
         _edit(site, n)
         build(site, BuildOptions(jobs=1))
-    read: list[str] = []
-    real = BuildCache.manifest
-
-    def counted(self: BuildCache, tree: str) -> object:
-        read.append(tree)
-        return real(self, tree)
-
-    monkeypatch.setattr(BuildCache, "manifest", counted)
+    read = calls_to(monkeypatch, BuildCache, "manifest")
     out = site / "output"
     with open_cache(site) as cache, FolderCheck(cache, out, None) as check:
         assert check.front_trusted()

@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import calls_to
 
 from generator import search_store
 from generator.cache import BuildCache, open_cache
@@ -15,18 +16,6 @@ from generator.search_index import SearchState
 def _state(n: int) -> SearchState:
     rows = tuple((f"content/{i}.md", f"d{i}", f"b{i}", f"title {i}", f"meta {i}") for i in range(n))
     return SearchState(rows, (("a", "t-0.js"),), ("d-0.js",), "key", ())
-
-
-def _written(cache: BuildCache, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    keys: list[str] = []
-    real = BuildCache.put_value
-
-    def counted(self: BuildCache, key: str, value: object) -> None:
-        keys.append(key)
-        real(self, key, value)
-
-    monkeypatch.setattr(BuildCache, "put_value", counted)
-    return keys
 
 
 def test_a_state_comes_back_as_stored(tmp_path: Path) -> None:
@@ -46,7 +35,7 @@ def test_an_edited_body_writes_its_two_columns_again(tmp_path: Path, monkeypatch
         rows = list(previous.rows)
         rows[7] = (rows[7][0], "d7-edited", "b7-edited", rows[7][3], rows[7][4])  # a new body
         edited = replace(previous, rows=tuple(rows), chunks=("d-1.js",))
-        written = _written(cache, monkeypatch)
+        written = calls_to(monkeypatch, BuildCache, "put_value")
         search_store.store(cache, edited, previous, generations)
         assert written == ["search-column-1", "search-column-2", "search"]
         assert search_store.load(cache)[0] == edited
