@@ -162,7 +162,9 @@ def _build(
         clock.lap("index")
         with _kept_to_the_end():  # every page's route
             routes = _routes(config, index, memory)
-        templates, templates_key = _templates(config, memory, stats if stamp is not None else None, cache)
+        templates, templates_key, stored_digests = _templates(
+            config, memory, stats if stamp is not None else None, cache
+        )
         ctx = Context(config, index, Links(config.links, config.base_url), BodyReader(cache.path))
         clock.lap("routes")
         writer = OutputWriter(
@@ -197,7 +199,7 @@ def _build(
             )
         cache.put_value("page-state", {"tree": tree_key(config.output_dir), "state": state.to_data()})
         search.store(cache, search_state)
-        if templates_key is not None:
+        if templates_key is not None and templates.digests() != stored_digests:
             cache.put_value("templates", {"key": templates_key, "digests": templates.digests()})
         clock.lap("cache state")
         result = BuildResult(
@@ -352,21 +354,23 @@ def _index(
 
 def _templates(
     config: SiteConfig, memory: BuildMemory | None, stats: dict[str, os.stat_result] | None, cache: BuildCache
-) -> tuple[TemplateSet, str | None]:
-    """The site's templates and the key of their files' stats (None while a file may still be
-    changing, as ``stats``, the stat of every input file, then is). With ``memory``, the last
-    build's set (its templates compiled, its cards drawn) while no template file changed; without,
-    a new set given the digests the last build made of these same files, if it left them."""
+) -> tuple[TemplateSet, str | None, dict[str, str] | None]:
+    """The site's templates, the key of their files' stats (None while a file may still be
+    changing, as ``stats``, the stat of every input file, then is) and the digests the cache holds
+    for that key. With ``memory``, the last build's set (its templates compiled, its cards drawn)
+    while no template file changed; without, a new set given those digests, if there are any."""
     key = _template_key(config, stats) if stats is not None else None
+    stored = cache.get_value("templates") if key is not None else None
+    digests = stored["digests"] if isinstance(stored, dict) and stored.get("key") == key else None
+    digests = digests if _str_dict(digests) else None
     if memory is not None and key is not None:
         if memory.templates is None or memory.templates[0] != key:
             memory.templates = (key, load_templates(config.root))
-        return memory.templates[1], key
+        return memory.templates[1], key, digests
     templates = load_templates(config.root)
-    stored = cache.get_value("templates") if key is not None else None
-    if isinstance(stored, dict) and stored.get("key") == key and _str_dict(stored.get("digests")):
-        templates.known(stored["digests"])
-    return templates, key
+    if digests is not None:
+        templates.known(digests)
+    return templates, key, digests
 
 
 def _template_key(config: SiteConfig, stats: dict[str, os.stat_result]) -> str:

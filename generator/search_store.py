@@ -44,16 +44,15 @@ def store(
 ) -> None:
     """Write ``state``; a column equal to ``previous``'s, stored under ``generations`` (what load()
     gave with it), is left as it is."""
-    data = state.to_data()
-    columns = data.pop("columns")
-    assert isinstance(columns, tuple)
-    same = state.same_columns(previous) if previous is not None and generations else (False,) * len(columns)
+    same = (
+        state.same_columns(previous) if previous is not None and generations else (False,) * len(_COLUMN_KEYS)
+    )
     generation = os.urandom(8).hex()
     kept: list[str] = []
-    for n, (key, column) in enumerate(zip(_COLUMN_KEYS, columns, strict=True)):
+    for n, key in enumerate(_COLUMN_KEYS):
         if same[n]:
             kept.append(generations[n])
         else:
-            cache.put_value(key, (generation, column))
+            cache.put_value(key, (generation, state.column(n)))  # joined only when written
             kept.append(generation)
-    cache.put_value(STATE_KEY, {**data, "generations": tuple(kept)})
+    cache.put_value(STATE_KEY, {**state.header(), "generations": tuple(kept)})
