@@ -55,6 +55,7 @@ def test_a_stored_index_comes_back_as_the_index_built_anew(seed: int) -> None:
     assert found is not None
     built = build_index(after, TOPICS, None, signature)
     assert found == built
+    assert dict(found[0].neighbours) == built[0].neighbours and len(found[0].neighbours) == len(after)
     mine = {a.source_path: a for a in after}
     for group in (*found[0].by_country.values(), *found[0].by_tag.values(), found[0].articles):
         assert all(a is mine[a.source_path] for a in group)  # the new objects, not equal copies
@@ -96,6 +97,11 @@ def test_problems_are_kept_with_the_index() -> None:
         lambda d: d.update(countries=(("XX", (0,)),)),
         lambda d: d.update(tags=(("oil", "Oil", ()),)),
         lambda d: d.update(related=()),
+        lambda d: d.update(related=((len(d["order"]),),) * len(d["order"])),
+        lambda d: d.update(related=((-1,),) * len(d["order"])),
+        lambda d: d.update(related=(("0",),) * len(d["order"])),
+        lambda d: d.update(related=((0.0,),) * len(d["order"])),
+        lambda d: d.update(related=("not numbers",) * len(d["order"])),
         lambda d: d.update(years="not groups"),
         lambda d: d.update(problems=((1,),)),
         lambda d: d.update(format=0),
