@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import json
+import re
 import zlib
 from array import array
 from bisect import insort
@@ -357,7 +358,8 @@ def _patched(
                 continue
             if t not in known:
                 added.add(t)
-            entry = _moved(entries.get(t, []), number, now)
+            place = _appended if number >= before else _moved
+            entry = place(entries.get(t, []), number, now)
             if entry:
                 entries[t] = entry
             else:
@@ -399,6 +401,47 @@ def _moved(entry: Entry, number: int, place: tuple[int, bool, bool]) -> Entry:
             insort(values, number)
         lists.append(array("I", values))
     return _entry(*lists)
+
+
+def _appended(entry: Entry, number: int, place: tuple[int, bool, bool]) -> Entry:
+    """What _moved() gives for an article ``number`` newer than every one ``entry`` lists (an added
+    one): each list gets one more number at its end, with no list decoded. The lists of an added
+    article's common terms name nearly every article, and decoding them took 3.4 s of an addition's
+    build at 100,000."""
+    bucket, in_title, in_meta = place
+    lists = [*entry, "", "", ""][:3]
+    if bucket >= 0:
+        lists[0] += _ENCODED[(number << 2 | bucket) - _next_base(lists[0], 3)]
+    for n, present in ((1, in_title), (2, in_meta)):
+        if present:
+            lists[n] += _ENCODED[number - _next_base(lists[n], 0)]
+    while lists and not lists[-1]:
+        lists.pop()
+    return lists
+
+
+# A number of more than one digit: digits that continue it, then the one that ends it.
+_LONG_NUMBER = re.compile(f"[{re.escape(_DIGITS[32:])}]+[{re.escape(_DIGITS[:32])}]")
+
+
+def _next_base(text: str, mask: int) -> int:
+    """The base _encode() would take the next number from after writing ``text`` (with ``mask``).
+    Each number ``t`` written there is ``(a - a_before - 1) << shift | low bits`` for article ``a``,
+    so the last article is the sum of every ``t >> shift`` plus their count less one. The one-digit
+    numbers, nearly all of a long list, are summed by counting each digit (in C); the few longer
+    ones are read one by one."""
+    shift = mask.bit_length()
+    total = count = 0
+    for value, digit in enumerate(_DIGITS[:32]):
+        found = text.count(digit)
+        count += found
+        total += found * (value >> shift)
+    for match in _LONG_NUMBER.finditer(text):
+        value = 0
+        for digit in match.group():
+            value = value << 5 | (_VALUES[digit] & 31)
+        total += (value >> shift) - ((value & 31) >> shift)  # its last digit was counted above
+    return (total + count) << shift
 
 
 def _read_shards(

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import random
+from array import array
 from dataclasses import replace
 
 import pytest
 from test_search import doc, synthetic_docs
 
 from generator.search import SearchDoc, body_terms
-from generator.search_index import STATE_FORMAT, SearchState, Sources, build_search, search_files
+from generator.search_index import (
+    STATE_FORMAT,
+    SearchState,
+    Sources,
+    _appended,
+    _encode,
+    _moved,
+    build_search,
+    search_files,
+)
 
 
 class _Previous:
@@ -230,3 +240,24 @@ def test_state_of_another_format_or_damaged_is_ignored() -> None:
         SearchState((), (), ()),
     ):
         assert SearchState.from_data(state.to_data()) == state
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_an_added_article_is_appended_as_decoding_would_put_it(seed: int) -> None:
+    """_appended() finds where a list ends without decoding it; whatever the gaps (one digit, or
+    up to four), it gives what _moved() gives by decoding every number."""
+    rng = random.Random(seed)
+    limit = rng.choice([40, 3000, 200_000])
+    body = sorted(rng.sample(range(limit), rng.randint(0, min(limit, 400))))
+    title = sorted(rng.sample(range(limit), rng.randint(0, min(limit, 30))))
+    meta = sorted(rng.sample(range(limit), rng.randint(0, min(limit, 60))))
+    lists = [
+        _encode(array("I", [n << 2 | rng.randrange(4) for n in body]), 3),
+        _encode(array("I", title), 0),
+        _encode(array("I", meta), 0),
+    ]
+    while lists and not lists[-1]:
+        lists.pop()
+    number = limit + rng.choice([0, 1, 31, 32, 1025, 40_000])
+    for place in [(rng.randrange(4), True, False), (-1, False, True), (2, True, True), (0, False, False)]:
+        assert _appended(list(lists), number, place) == _moved(list(lists), number, place)
