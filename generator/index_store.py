@@ -54,7 +54,8 @@ def skeleton(index: SiteIndex, problems: Sequence[Diagnostic], key: str) -> dict
         try:
             return tuple(map(number.__getitem__, map(id, group)))
         except KeyError:  # an equal copy rather than the index's own object: found by its path
-            by_path.update((p, n) for n, p in enumerate(order))
+            if not by_path:
+                by_path.update((p, n) for n, p in enumerate(order))
             return tuple(by_path[a.source_path] for a in group)
 
     return {

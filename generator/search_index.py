@@ -390,7 +390,7 @@ def _places(body: str, row: Row) -> dict[str, tuple[int, bool, bool]]:
 def _moved(entry: Entry, number: int, place: tuple[int, bool, bool]) -> Entry:
     """``entry`` with article ``number`` where ``place`` says, and nowhere else."""
     bucket, in_title, in_meta = place
-    padded = [*entry, "", "", ""][:3]
+    padded = _padded(entry)
     body = [v for v in _decode(padded[0], 3) if v >> 2 != number]
     if bucket >= 0:
         insort(body, number << 2 | bucket)
@@ -409,12 +409,22 @@ def _appended(entry: Entry, number: int, place: tuple[int, bool, bool]) -> Entry
     article's common terms name nearly every article, and decoding them took 3.4 s of an addition's
     build at 100,000."""
     bucket, in_title, in_meta = place
-    lists = [*entry, "", "", ""][:3]
+    lists = _padded(entry)
     if bucket >= 0:
         lists[0] += _ENCODED[(number << 2 | bucket) - _next_base(lists[0], 3)]
     for n, present in ((1, in_title), (2, in_meta)):
         if present:
             lists[n] += _ENCODED[number - _next_base(lists[n], 0)]
+    return _trimmed(lists)
+
+
+def _padded(entry: Entry) -> list[str]:
+    """An entry's three lists, the empty ones it drops at its end put back."""
+    return [*entry, "", "", ""][:3]
+
+
+def _trimmed(lists: list[str]) -> Entry:
+    """Three encoded lists as an entry: empty ones at the end dropped."""
     while lists and not lists[-1]:
         lists.pop()
     return lists
@@ -437,9 +447,7 @@ def _next_base(text: str, mask: int) -> int:
         count += found
         total += found * (value >> shift)
     for match in _LONG_NUMBER.finditer(text):
-        value = 0
-        for digit in match.group():
-            value = value << 5 | (_VALUES[digit] & 31)
+        value = _decode(match.group(), 0)[0]  # alone, a number is read as written
         total += (value >> shift) - ((value & 31) >> shift)  # its last digit was counted above
     return (total + count) << shift
 
@@ -522,10 +530,7 @@ def _utf16(text: str) -> bytes:
 
 
 def _entry(body: array[int], title: array[int], meta: array[int]) -> Entry:
-    entry = [_encode(body, 3), _encode(title, 0), _encode(meta, 0)]
-    while entry and not entry[-1]:
-        entry.pop()
-    return entry
+    return _trimmed([_encode(body, 3), _encode(title, 0), _encode(meta, 0)])
 
 
 def _encode(numbers: Iterable[int], mask: int) -> str:
