@@ -8,6 +8,7 @@ import random
 import re
 import shutil
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -121,29 +122,73 @@ def test_a_mirrored_twin_leaves_the_next_edit_only_its_own_files(
     assert_stamps_match_the_folders(site)
 
 
-def test_a_mirror_stopped_half_way_leaves_a_twin_the_next_build_puts_right(
-    make_site: MakeSite, tmp_path: Path
-) -> None:
-    """The preview server stops filling the twin when an edit comes: the twin is then half filled
-    and untrusted, and the edit's build links the rest, as it would have without the mirror."""
-    days = [date(2019, 1, 1) + timedelta(days=i) for i in range(300)]
-    files = {f"content/{i}.md": article(f"Article {i}", day.isoformat()) for i, day in enumerate(days)}
-    site = make_site(files)
-    memory = BuildMemory()
-    build(site, BuildOptions(), memory)
-    asked = []
+def _stop_after_first_batch() -> Callable[[], bool]:
+    asked: list[int] = []
 
     def stop() -> bool:
         asked.append(1)
         return len(asked) > 1  # the first batch of links, then stop
 
-    assert mirror_output(site, BuildOptions(), memory, stop=stop) is False
-    twin = OutputWriter.twin_of(site / "output")
-    assert 0 < sum(1 for p in twin.rglob("*") if p.is_file()) < sum(1 for p in (site / "output").rglob("*"))
+    return stop
+
+
+def files_in(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_mirror_stopped_half_way_leaves_the_next_build_only_the_rest(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    """The preview server stops filling the twin when an edit comes: what it linked so far is
+    recorded, and the edit's build links only the rest, not every file of the site again."""
+    days = [date(2019, 1, 1) + timedelta(days=i) for i in range(300)]
+    files = {f"content/{i}.md": article(f"Article {i}", day.isoformat()) for i, day in enumerate(days)}
+    site = make_site(files)
+    memory = BuildMemory()
+    build(site, BuildOptions(), memory)
+    output, twin = site / "output", OutputWriter.twin_of(site / "output")
+    assert mirror_output(site, BuildOptions(), memory, stop=_stop_after_first_batch()) is False
+    linked = len(files_in(twin))
+    assert 0 < linked < len(files_in(output))
+    assert_stamps_match_the_folders(site)
     (site / "content/7.md").write_text(files["content/7.md"] + "\nEdited.\n", encoding="utf-8")
     result = build(site, BuildOptions(), memory)
-    assert result.files_linked > 0
-    assert tree(site / "output") == clean_build(site, tmp_path)
+    assert 0 < result.files_linked <= len(files_in(output)) - linked
+    assert tree(output) == clean_build(site, tmp_path)
+    assert_stamps_match_the_folders(site)
+
+
+def test_a_mirror_stopped_behind_a_build_that_changed_much_keeps_what_it_linked(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    """A server started after a build that changed many files (an article added at the top of long
+    lists, a template edited) finds the twin a build behind; stopped part way through catching it
+    up, the mirror leaves a twin the next build trusts, with the files it linked and the old ones."""
+    days = [date(2019, 1, 1) + timedelta(days=i) for i in range(300)]
+    files = {f"content/{i}.md": article(f"Article {i}", day.isoformat()) for i, day in enumerate(days)}
+    site = make_site(files)
+    build(site, BuildOptions())
+    mirror_output(site, BuildOptions())
+    (site / "templates").mkdir()
+    theme_article = Path(__file__).parent.parent / "templates/article.html"
+    (site / "templates/article.html").write_text(
+        theme_article.read_text(encoding="utf-8").replace("<article", "<article data-edited"),
+        encoding="utf-8",
+    )
+    assert build(site, BuildOptions()).pages_rendered == 300  # the twin now holds the old pages
+    output, twin = site / "output", OutputWriter.twin_of(site / "output")
+    behind = {rel for rel in files_in(output) if (output / rel).read_bytes() != (twin / rel).read_bytes()}
+    assert len(behind) >= 300
+    memory = BuildMemory()
+    build(site, BuildOptions(), memory)  # a server's first build: nothing changed
+    assert mirror_output(site, BuildOptions(), memory, stop=_stop_after_first_batch()) is False
+    caught_up = {rel for rel in behind if (output / rel).stat().st_ino == (twin / rel).stat().st_ino}
+    assert 0 < len(caught_up) < len(behind)
+    assert_stamps_match_the_folders(site)
+    (site / "content/7.md").write_text(files["content/7.md"] + "\nEdited.\n", encoding="utf-8")
+    result = build(site, BuildOptions(), memory)
+    assert 0 < result.files_linked <= len(behind) - len(caught_up)
+    assert tree(output) == clean_build(site, tmp_path)
     assert_stamps_match_the_folders(site)
 
 
