@@ -31,11 +31,13 @@ from functools import partial
 from pathlib import Path
 
 from generator.cache import BuildCache, Manifest
-from generator.hardlinks import FORK_AT, SPARE_SUFFIX, TwinCopy, link_files, remove
+from generator.hardlinks import FORK_AT, SPARE_SUFFIX, TwinCopy, link_files, relink_files, remove
 from generator.memory import StatLines
 from generator.workers import PageStore
 
 BACK_SUFFIX = ".dateline-back"
+# Files the twin is brought up to date with between two looks at whether to stop (OutputWriter.mirror).
+_LINK_BATCH = 256
 # A rebuild that renders this many pages has the rendering processes store them (page_store).
 STORE_IN_WORKERS_AT = 64
 
@@ -487,19 +489,31 @@ class OutputWriter:
         """Link into the twin what the new build has as the live folder has it, and remove from the
         twin what the new build no longer has; False when ``stop()`` ended it before."""
         self._begin()
+        batch: list[str] = []
         for number, rel in enumerate(self._as_live):
-            if number % 256 == 0 and stop():
-                return False
-            digest = self.desired[rel][1]
-            if not self._twin_has(rel, digest, None):
-                try:
-                    self._changed.add(rel)
-                    self._place(rel, partial(os.link, f"{self.front}/{rel}"))
-                except OSError as exc:
-                    raise self.failed(rel, "write the output", exc) from exc
-                self.linked += 1
+            if number % _LINK_BATCH == 0:
+                self._link_from_live(batch)  # before stop(): the twin then holds what _changed says
+                batch = []
+                if stop():
+                    return False
+            if not self._twin_has(rel, self.desired[rel][1], None):
+                batch.append(rel)
+        self._link_from_live(batch)
         self._remove_extras()
         return True
+
+    def _link_from_live(self, rels: list[str]) -> None:
+        """Link the live folder's file at each of ``rels`` into the twin, in place of the twin's."""
+        for rel in rels:
+            self._changed.add(rel)
+            try:
+                self._make_way(rel)
+            except OSError as exc:
+                raise self.failed(rel, "write the output", exc) from exc
+        failed = relink_files(os.fspath(self.front), os.fspath(self.back), rels)
+        if failed is not None:
+            raise self.failed(failed[0], "write the output", failed[1]) from failed[1]
+        self.linked += len(rels)
 
     def failed(self, rel: str, action: str, error: OSError) -> WriteFailed:
         """The WriteFailed of ``error``, naming ``rel`` as readers of the output folder see it."""

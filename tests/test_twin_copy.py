@@ -177,3 +177,40 @@ def test_runs_cut_a_list_into_at_most_count_runs_of_neighbours(count: int, lengt
     assert len(runs) <= count and all(runs)
     assert len(runs) == min(count, length)  # no thread left idle
     assert max(map(len, runs), default=0) - min(map(len, runs), default=0) <= 1
+
+
+def _relink_fixture(tmp_path: Path, count: int) -> tuple[Path, Path, Path, list[str]]:
+    """A live folder and its twin whose files are hard links to a third folder's (the old build):
+    the twin's files are to become the live ones, the old build's must not change."""
+    live, twin, old = tmp_path / "live", tmp_path / "twin", tmp_path / "old"
+    rels = [f"2020/{n:04}/index.html" for n in range(count)]
+    for rel in rels:
+        for folder in (live, twin, old):
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (live / rel).write_text(f"new {rel}")
+        (old / rel).write_text(f"old {rel}")
+        os.link(old / rel, twin / rel)
+    return live, twin, old, rels
+
+
+@pytest.mark.parametrize("count", [5, hardlinks.RELINK_THREADS_AT, 300])
+def test_relink_files_puts_the_live_files_in_without_changing_the_old_ones(
+    tmp_path: Path, count: int
+) -> None:
+    live, twin, old, rels = _relink_fixture(tmp_path, count)
+    planted = twin / "2020/0001/index.html"
+    planted.unlink()
+    planted.symlink_to(tmp_path / "elsewhere")  # replaced, never followed
+    assert hardlinks.relink_files(os.fspath(live), os.fspath(twin), rels) is None
+    assert all(os.path.samefile(live / rel, twin / rel) for rel in rels)
+    assert all((old / rel).read_text() == f"old {rel}" for rel in rels)
+    assert not (tmp_path / "elsewhere").exists()
+
+
+@pytest.mark.parametrize("count", [5, 300])
+def test_relink_files_names_the_first_file_it_could_not_link(tmp_path: Path, count: int) -> None:
+    live, twin, _, rels = _relink_fixture(tmp_path, count)
+    (live / rels[3]).unlink()
+    (live / rels[-1]).unlink()
+    failed = hardlinks.relink_files(os.fspath(live), os.fspath(twin), rels)
+    assert failed is not None and failed[0] == rels[3] and isinstance(failed[1], FileNotFoundError)
