@@ -17,6 +17,7 @@ result it holds already:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from generator.cache import Manifest
@@ -53,7 +54,14 @@ class RememberedRoutes:
         anew has no use for it) and the same for every patch of them."""
         if self.known_places is None:
             self.known_places = route_places(self.routes)
+        assert self.known_places is not None  # made without a stop
         return self.known_places
+
+    def prepare(self, stop: Callable[[], bool]) -> None:
+        """places() made ahead of the build that needs it, given up as soon as ``stop()`` says
+        so (that build then makes it)."""
+        if self.known_places is None:
+            self.known_places = route_places(self.routes, stop)
 
 
 @dataclass

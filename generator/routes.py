@@ -110,11 +110,15 @@ def _paged(
         yield Route(paths[number - 1], kind, subject, chunk, len(articles), Pagination(number, paths))
 
 
-def route_places(routes: tuple[Route, ...]) -> dict[str, tuple[int, ...]]:
+def route_places(
+    routes: tuple[Route, ...], stop: Callable[[], bool] = lambda: False
+) -> dict[str, tuple[int, ...]] | None:
     """The numbers of the routes that show each article (as their subject or in their list), by
-    the article's source path."""
+    the article's source path; None when ``stop()``, asked every few thousand routes, said so."""
     places: dict[str, list[int]] = {}
     for number, route in enumerate(routes):
+        if number % 4096 == 0 and stop():
+            return None
         if isinstance(route.subject, Article):
             places.setdefault(route.subject.source_path, []).append(number)
         for article in route.articles:

@@ -226,6 +226,7 @@ def test_patched_routes_are_the_routes_made_anew(seed: int) -> None:
     old, _ = build_index(before, TOPICS, None, relation_signature(before))
     routes = build_routes(old, 7, 5)
     places = route_places(routes)
+    assert places is not None
     after = list(before)
     for i in rng.sample(range(len(after)), rng.randint(1, 5)):
         after[i] = replace(after[i], title=f"{after[i].title} (edited)", card_digest=f"c{rng.random()}")
@@ -238,6 +239,24 @@ def test_patched_routes_are_the_routes_made_anew(seed: int) -> None:
     assert all(a is mine[a.source_path] for r in patched for a in r.articles)
     rebuilt, _ = build_index(after, TOPICS, None, signature)  # an index equal to the patched one
     assert patched_routes(routes, places, old, rebuilt) == build_routes(rebuilt, 7, 5)
+
+
+def test_route_places_stop_when_asked() -> None:
+    """Made ahead by the preview server while it waits, and given up when an edit comes."""
+    before = _random_archive(random.Random(3), 700)
+    index, _ = build_index(before, TOPICS, None, relation_signature(before))
+    routes = build_routes(index, 2, 5)
+    assert len(routes) > 4096
+    asked: list[int] = []
+
+    def stop() -> bool:
+        asked.append(1)
+        return len(asked) > 1
+
+    assert route_places(routes, stop) is None and len(asked) == 2
+    whole = route_places(routes, lambda: False)
+    assert whole == route_places(routes) and whole is not None
+    assert all(n < len(routes) for numbers in whole.values() for n in numbers)
 
 
 def test_routes_are_not_patched_for_an_index_of_another_shape() -> None:
@@ -253,4 +272,4 @@ def test_routes_are_not_patched_for_an_index_of_another_shape() -> None:
         (before[1:], TOPICS),
     ):
         new, _ = build_index(articles, topics, None, relation_signature(articles))
-        assert patched_routes(routes, route_places(routes), old, new) is None
+        assert patched_routes(routes, route_places(routes) or {}, old, new) is None

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import generator.build as build_module
+import generator.memory as memory_module
 from generator import watch
 from generator.serve import PreviewServer, ServeError, ServeOptions
 from generator.serve_paths import (
@@ -27,7 +28,7 @@ from generator.serve_paths import (
     resolve_request,
 )
 from tests.conftest import SITE_TOML, MakeSite, article, search_made_beside
-from tests.serve_helpers import EventStream, files_under, get, raw_request, serving, write
+from tests.serve_helpers import EventStream, files_under, get, raw_request, serving, wait_until, write
 
 ARTICLE = "content/2020/turkey.md"
 ARTICLE_URL = "/2020/02/turkey-rejoins-patrols/"
@@ -185,6 +186,33 @@ def test_edit_rebuilds_the_page_and_fires_a_reload_event(site: Path) -> None:
         assert f'data-token="{server.state.token}"' in page.text
         result = server.last_result
         assert result is not None and 0 < result.pages_rendered < result.pages  # incremental
+
+
+def test_the_routes_are_indexed_by_article_while_the_server_waits(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build that makes the routes anew leaves their index by article (route_places) to be made
+    while the server waits for an edit, not by the edit's build, which patches the routes with it
+    (a second at 100,000 articles)."""
+    made: list[int] = []
+    real = memory_module.route_places
+
+    def counted(routes: tuple[object, ...], *stop: object) -> object:
+        made.append(len(routes))
+        return real(routes, *stop)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(memory_module, "route_places", counted)
+    with serving(site) as server:
+        wait_until(lambda: bool(made), message="the routes indexed after the first build")
+        routes = server.memory.routes
+        assert routes is not None and routes.known_places is not None
+        builds = server.builds
+        text = (site / ARTICLE).read_text().replace("The original body", "An edited body")
+        write(site / ARTICLE, text)
+        server.wait_for_build(builds + 1)
+        assert len(made) == 1  # the edit's build patched the routes with the index made before
+        result = server.last_result
+        assert result is not None and 0 < result.pages_rendered < result.pages
 
 
 def test_a_preview_build_in_its_builder_thread_makes_the_search_index_beside(
