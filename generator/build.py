@@ -141,7 +141,11 @@ def _build(
         stamp, stats = _input_stamp(config, options, paths)
         # A problem find_sources() reports is outside the stamp (a refused link is not an input): a
         # site with one is never "unchanged", or the second build would pass it over in silence.
-        last = _last_build(cache, stamp, config, check) if not problems else None
+        # A preview server's first build goes the whole way even when nothing changed: the
+        # articles, index and routes it leaves in memory spare its first edit reading them (3 s
+        # at 100,000 articles), a wait better had when the server starts than after a save.
+        first_in_memory = memory is not None and memory.index is None
+        last = _last_build(cache, stamp, config, check) if not problems and not first_in_memory else None
         if last is not None:  # nothing that goes into the site changed since the last build
             clock.lap("sources (unchanged)")
             return replace(last, seconds=clock.total(), timings=tuple(clock.laps))
