@@ -16,7 +16,10 @@ import pytest
 
 import generator.build as build_module
 import generator.memory as memory_module
+import generator.output as output_module
 from generator import watch
+from generator.cache import BuildCache
+from generator.output import OutputWriter
 from generator.serve import PreviewServer, ServeError, ServeOptions
 from generator.serve_paths import (
     BadRequest,
@@ -27,7 +30,7 @@ from generator.serve_paths import (
     is_loopback,
     resolve_request,
 )
-from tests.conftest import SITE_TOML, MakeSite, article, search_made_beside
+from tests.conftest import SITE_TOML, MakeSite, article, calls_to, search_made_beside
 from tests.serve_helpers import EventStream, files_under, get, raw_request, serving, wait_until, write
 
 ARTICLE = "content/2020/turkey.md"
@@ -387,6 +390,39 @@ def test_output_option_builds_there_and_keeps_it(site: Path, tmp_path: Path) -> 
         assert get(server.port, "/").status == 200
     assert (out / "index.html").is_file()
     assert "__dateline" not in (out / "index.html").read_text()
+
+
+def test_a_server_started_on_an_unchanged_build_keeps_it_in_memory_for_the_first_edit(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Started on a folder that `dateline build` left up to date, the server's first build still
+    goes the whole way and keeps the articles, index, routes and the proof of both output folders
+    in memory: the first edit neither reads the archive back nor checks every output file again."""
+    out = tmp_path / "kept"
+    build_module.build(site, build_module.BuildOptions(output=out, jobs=1))
+    build_module.mirror_output(site, build_module.BuildOptions(output=out))  # a twin, as a later build leaves
+    verified: list[Path] = []
+    real = output_module.verified
+
+    def counted(folder: Path, *rest: object) -> object:
+        verified.append(folder)
+        return real(folder, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(output_module, "verified", counted)
+    with serving(site, output=out) as server:
+        first = server.last_result
+        assert first is not None and first.pages_rendered == 0 and first.files_written == 0
+        assert server.memory.index is not None and server.memory.routes is not None
+        assert {os.fspath(out.resolve()), os.fspath(OutputWriter.twin_of(out.resolve()))} <= set(
+            server.memory.folders
+        )
+        builds, checked = server.builds, len(verified)
+        parsed = calls_to(monkeypatch, BuildCache, "source_entries")
+        text = (site / ARTICLE).read_text().replace("The original body", "An edited body")
+        write(site / ARTICLE, text)
+        server.wait_for_build(builds + 1)
+        assert len(verified) == checked and parsed == []
+        assert "An edited body" in get(server.port, ARTICLE_URL).text
 
 
 def test_busy_port_is_a_clear_error(site: Path) -> None:
