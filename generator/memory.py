@@ -52,8 +52,7 @@ class RememberedRoutes:
     def places(self) -> dict[str, tuple[int, ...]]:
         """route_places() of the routes, made when first patched (a build that makes its routes
         anew has no use for it) and the same for every patch of them."""
-        if self.known_places is None:
-            self.known_places = route_places(self.routes)
+        self.prepare(lambda: False)
         assert self.known_places is not None  # made without a stop
         return self.known_places
 

@@ -389,7 +389,7 @@ class OutputWriter:
         try:
             self._start()
             self._changed.add(rel)
-            self._place(rel, partial(_write, data=data))
+            self._place(rel, data)
         except OSError as exc:
             raise self.failed(rel, "write the output", exc) from exc
         self.written += 1
@@ -570,13 +570,14 @@ class OutputWriter:
         entry = self.front_manifest.get(rel) if self.front_manifest is not None else None
         return entry[1] if entry else None
 
-    def _place(self, rel: str, make: Callable[[str], object]) -> None:
-        """Put a file at ``rel`` in the twin with ``make(path)``, never through a planted link."""
+    def _place(self, rel: str, data: bytes) -> None:
+        """Write ``data`` at ``rel`` in the twin, never through a planted link. (The live folder's
+        files are linked in by relink_files.)"""
         target = f"{self.back}/{rel}"
         if self._make_way(rel):
-            make(target)  # a folder this build made holds nothing it did not put there
+            _write(target, data)  # a folder this build made holds nothing it did not put there
         else:
-            _replace(Path(target), lambda temp: make(os.fspath(temp)))
+            _replace(target, data)
 
     def _make_way(self, rel: str) -> bool:
         """Make ``rel``'s folder in the twin a real folder inside it, and take away an old folder
@@ -707,12 +708,13 @@ def _check_relative(rel: str) -> None:
         raise OutsideOutput(rel)
 
 
-def _replace(target: Path, make: Callable[[Path], object]) -> None:
-    """Make a new file beside ``target`` and rename it over: never change a (maybe shared) inode."""
-    temp = target.with_name(f".{target.name}.dateline-tmp")
+def _replace(target: str, data: bytes) -> None:
+    """Write ``data`` in a new file beside ``target`` and rename it over: never change a (maybe
+    shared) inode."""
+    temp = Path(target).with_name(f".{Path(target).name}.dateline-tmp")
     with contextlib.suppress(FileNotFoundError):
         temp.unlink()
-    make(temp)
+    _write(os.fspath(temp), data)
     os.replace(temp, target)
 
 
@@ -787,7 +789,7 @@ def store_changed(twin: str, live: Manifest, back: Manifest, rel: str, data: byt
     digest = digest_of(data)
     if live.get(rel, _NO_ENTRY)[1] == digest or back.get(rel, _NO_ENTRY)[1] == digest:
         return digest, False
-    _replace(Path(f"{twin}/{rel}"), lambda temp: _write(os.fspath(temp), data))
+    _replace(f"{twin}/{rel}", data)
     return digest, True
 
 
